@@ -1,0 +1,57 @@
+/* common.h - shared state and helpers of the command-line commands. */
+#ifndef XA_CLI_COMMON_H
+#define XA_CLI_COMMON_H
+
+#include "cli/cli.h"
+#include "core/config.h"
+#include "core/rc.h"
+#include "store/store.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+
+struct xa_cli {
+    const char *prog;
+    const char *db_opt;      /* --db */
+    const char *config_opt;  /* --config */
+    struct xa_config *cfg;
+    char *db_path;           /* resolved archive location */
+    bool quiet;
+};
+
+struct xa_cmd {
+    const char *name;
+    const char *summary;
+    int (*run)(struct xa_cli *cli, int argc, char **argv);
+    void (*help)(FILE *out);
+};
+
+/* Resolve the archive location: --db, $EXOAUDIT_DB, config archive.path, default. */
+const char *xa_cli_db_path(struct xa_cli *cli);
+/* Open the archive (readonly for queries). Reports errors itself; returns an exit code. */
+int xa_cli_open_store(struct xa_cli *cli, bool readonly, struct xa_store *st);
+/* Print "exoaudit: <msg>" from a diag (or the rc's name) to stderr. */
+void xa_cli_error(const struct xa_diag *d, xa_rc rc);
+/* Exit code for an rc: usage/config errors 2, others 1. */
+int xa_cli_exit_code(xa_rc rc);
+/* Output format names. */
+enum xa_out_format { XA_OUT_TABLE = 0, XA_OUT_JSON, XA_OUT_CSV, XA_OUT_TEXT };
+int xa_cli_parse_format(const char *s, enum xa_out_format *out);
+
+int xa_cmd_import(struct xa_cli *cli, int argc, char **argv);
+int xa_cmd_search(struct xa_cli *cli, int argc, char **argv);
+int xa_cmd_show(struct xa_cli *cli, int argc, char **argv);
+int xa_cmd_quarantine(struct xa_cli *cli, int argc, char **argv);
+int xa_cmd_generate(struct xa_cli *cli, int argc, char **argv);
+int xa_cmd_stats(struct xa_cli *cli, int argc, char **argv);
+void xa_help_import(FILE *out);
+void xa_help_search(FILE *out);
+void xa_help_show(FILE *out);
+void xa_help_quarantine(FILE *out);
+void xa_help_generate(FILE *out);
+void xa_help_stats(FILE *out);
+
+/* True when argv contains -h or --help before any "--". */
+bool xa_cli_wants_help(int argc, char **argv);
+
+#endif
