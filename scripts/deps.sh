@@ -8,7 +8,7 @@ pkgs=(build-essential cmake pkg-config libcjson-dev libsqlite3-dev libyaml-dev l
 case "$what" in
   test) pkgs+=(libcmocka-dev clang libclang-rt-14-dev jq sqlite3 zstd gzip time) ;;
   demo) pkgs+=(jq) ;;
-  bench) pkgs+=(jq sqlite3 time) ;;
+  bench) pkgs+=(jq sqlite3 time bc) ;;
 esac
 missing=()
 for p in "${pkgs[@]}"; do
