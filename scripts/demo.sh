@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# The main job: a realistic demo tenant, imported and questioned end to end.
+# Usage: scripts/demo.sh [EXOAUDIT_BINARY]     env: DEMO_RECORDS (default 100000)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+bin=${1:-$root/build/release/exoaudit}
+n=${DEMO_RECORDS:-100000}
+demo=$root/demo
+rm -rf "$demo"; mkdir -p "$demo"
+export EXOAUDIT_DB="$demo/archive.db" EXOAUDIT_CONFIG=""
+xa() { "$bin" "$@"; }
+say() { printf '\n\033[1m== %s\033[0m\n$ %s\n' "$1" "$2"; }
+run() { local q=$1; shift; say "$q" "exoaudit $*"; xa "$@"; }
+
+say "Generate 30 days of activity of a demo tenant ($n records, planted incidents)" \
+    "exoaudit generate --records $n --seed 2026 --start 30d --format blob"
+xa generate --records "$n" --seed 2026 --start 30d --format blob --out "$demo/blob.json"
+xa generate --records "$n" --seed 2026 --start 30d --format jsonl | gzip -1 > "$demo/export.jsonl.gz"
+ls -l "$demo/blob.json" "$demo/export.jsonl.gz" | awk '{print "  " $5 " bytes  " $9}'
+
+run "Import an API content blob (one JSON array)" import --no-progress "$demo/blob.json"
+run "Import the same records again as gzip JSON Lines: every record is stored once" \
+    import --no-progress "$demo/export.jsonl.gz"
+run "What the archive holds" stats
+
+run "Who granted whom mailbox permissions, and who in IT did it?" \
+    search --category mailbox_permission --limit 20
+run "What did the delegate do in the CEO's mailbox (non-owner access)?" \
+    search --mailbox "ceo@*" --logon-type delegate --oldest-first --limit 20
+run "Inbox rules and mailbox forwards that send mail outside" \
+    search --param ForwardTo --param RedirectTo --param ForwardingSmtpAddress --limit 20
+run "Who weakened auditing (audit switched off, bypass associations)?" \
+    search --category audit_config --limit 20
+run "Admin operations run by Microsoft datacenter or partner accounts (external access)" \
+    search --external yes --include-system --record-type ExchangeAdmin --limit 10
+run "Full text: anything mentioning 'invoice'" search -q invoice --limit 10
+id=$(xa search --operation New-InboxRule --param ForwardTo --limit 1 --format json | jq -r .record_id)
+run "One event in full: who / what / when / where, parameters, raw record" show "$id"
+printf '\nThe archive is %s. Try: %s --db %s search --help\n' "$demo/archive.db" "$bin" "$demo/archive.db"
