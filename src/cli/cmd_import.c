@@ -1,6 +1,7 @@
 /* cmd_import.c - exoaudit import */
 #include "cli/common.h"
 #include "core/log.h"
+#include "parse/format.h"
 #include "pipeline/import.h"
 
 #include <getopt.h>
@@ -12,8 +13,8 @@
 void xa_help_import(FILE *out)
 {
     fprintf(out,
-            "usage: exoaudit import [--tenant ID] [--dry-run] [--format json] [--progress|--no-progress]\n"
-            "                       [--max-record BYTES] FILE... (or - for stdin)\n\n"
+            "usage: exoaudit import [--tenant ID] [--dry-run] [--format NAME] [--summary text|json]\n"
+            "                       [--progress|--no-progress] [--max-record BYTES] FILE... (or - for stdin)\n\n"
             "Imports Office 365 audit records. The layout is detected by content: a Management\n"
             "Activity API content blob (one JSON array, any size), JSON Lines, a single record,\n"
             "concatenated records, each optionally gzip or zstd compressed.\n"
@@ -23,7 +24,8 @@ void xa_help_import(FILE *out)
             "(see 'exoaudit quarantine list'); nothing is dropped silently.\n\n"
             "  --tenant ID         tenant for records without OrganizationId\n"
             "  --dry-run           parse and normalise only; report what would be stored\n"
-            "  --format json       print the summary as JSON\n"
+            "  --format NAME       force the input format instead of detecting it by content (json)\n"
+            "  --summary json      print the summary as JSON on stdout\n"
             "  --max-record BYTES  largest record accepted (default 4 MiB, config import.max_record_bytes)\n"
             "  --progress          force the progress line on stderr (default: when stderr is a terminal)\n\n"
             "Exit: 0 all stored, 3 finished but some input was quarantined, 1 failure, 2 usage.\n");
@@ -53,8 +55,9 @@ int xa_cmd_import(struct xa_cli *cli, int argc, char **argv)
     bool json = false;
     static const struct option opts[] = {
         {"tenant", required_argument, NULL, 't'},     {"dry-run", no_argument, NULL, 'n'},
-        {"format", required_argument, NULL, 'f'},     {"max-record", required_argument, NULL, 'm'},
+        {"summary", required_argument, NULL, 'f'},     {"max-record", required_argument, NULL, 'm'},
         {"progress", no_argument, NULL, 'p'},         {"no-progress", no_argument, NULL, 'P'},
+        {"format", required_argument, NULL, 'i'},
         {NULL, 0, NULL, 0}};
     int c;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -65,9 +68,19 @@ int xa_cmd_import(struct xa_cli *cli, int argc, char **argv)
             if (strcmp(optarg, "json") == 0)
                 json = true;
             else if (strcmp(optarg, "text") != 0) {
-                fprintf(stderr, "exoaudit import: --format: expected text or json\n");
+                fprintf(stderr, "exoaudit import: --summary: expected text or json\n");
                 return XA_EXIT_USAGE;
             }
+            break;
+        case 'i':
+            if (!xa_format_find(optarg)) {
+                fprintf(stderr, "exoaudit import: --format: unknown format '%s'; known:", optarg);
+                for (const struct xa_format_ops *const *f = xa_formats(); *f; f++)
+                    fprintf(stderr, " %s", (*f)->name);
+                fprintf(stderr, "\n");
+                return XA_EXIT_USAGE;
+            }
+            o.format = optarg;
             break;
         case 'm': {
             char *end;

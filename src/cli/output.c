@@ -97,8 +97,12 @@ static void flush_table(struct xa_out *o)
                 w[c] = x;
         }
     if (!o->header_done) {
-        for (int c = 0; c < NCOL; c++)
-            fprintf(o->fp, "%-*s%s", (int)w[c], cols[c], c + 1 < NCOL ? "  " : "\n");
+        for (int c = 0; c < NCOL; c++) {
+            if (c + 1 < NCOL)
+                fprintf(o->fp, "%-*s  ", (int)w[c], cols[c]);
+            else
+                fprintf(o->fp, "%s\n", cols[c]);
+        }
         o->header_done = 1;
     }
     for (size_t r = 0; r < o->pending; r++)

@@ -28,6 +28,9 @@ struct xa_input {
     int z_end;          /* current gzip member finished */
     ZSTD_DCtx *zd;
     size_t zd_last;     /* last ZSTD_decompressStream result (0 = frame complete) */
+    unsigned char *peek; /* decompressed head kept by xa_input_peek, replayed by reads */
+    size_t peek_len, peek_pos;
+    int is_file;
 };
 
 static xa_rc fill_raw(struct xa_input *in, struct xa_diag *diag)
@@ -107,8 +110,10 @@ xa_rc xa_input_open(const char *path, struct xa_input **out, struct xa_diag *dia
                 free(in);
                 return xa_diag_set(diag, XA_ERR_IO, "%s: is a directory", path);
             }
-            if (S_ISREG(st.st_mode))
+            if (S_ISREG(st.st_mode)) {
                 in->size = st.st_size;
+                in->is_file = 1;
+            }
         }
 #ifdef POSIX_FADV_SEQUENTIAL
         posix_fadvise(in->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
@@ -152,6 +157,7 @@ void xa_input_close(struct xa_input *in)
     if (in->z_init)
         inflateEnd(&in->z);
     ZSTD_freeDCtx(in->zd);
+    free(in->peek);
     free(in->raw);
     free(in->name);
     free(in);
@@ -224,7 +230,47 @@ static xa_rc read_zstd(struct xa_input *in, void *buf, size_t cap, size_t *got, 
     return XA_OK;
 }
 
+static xa_rc read_decoded(struct xa_input *in, void *buf, size_t cap, size_t *got,
+                          struct xa_diag *diag);
+
+xa_rc xa_input_peek(struct xa_input *in, const unsigned char **data, size_t *len,
+                    struct xa_diag *diag)
+{
+    if (!in->peek) {
+        in->peek = malloc(XA_INPUT_PEEK);
+        if (!in->peek)
+            return xa_diag_set(diag, XA_ERR_NOMEM, "out of memory");
+        while (in->peek_len < XA_INPUT_PEEK) {
+            size_t got = 0;
+            xa_rc rc = read_decoded(in, in->peek + in->peek_len, XA_INPUT_PEEK - in->peek_len, &got, diag);
+            if (rc)
+                return rc;
+            if (got == 0)
+                break;
+            in->peek_len += got;
+        }
+    }
+    *data = in->peek;
+    *len = in->peek_len;
+    return XA_OK;
+}
+
 xa_rc xa_input_read(struct xa_input *in, void *buf, size_t cap, size_t *got, struct xa_diag *diag)
+{
+    if (in->peek && in->peek_pos < in->peek_len) {
+        size_t n = in->peek_len - in->peek_pos;
+        if (n > cap)
+            n = cap;
+        memcpy(buf, in->peek + in->peek_pos, n);
+        in->peek_pos += n;
+        *got = n;
+        return XA_OK;
+    }
+    return read_decoded(in, buf, cap, got, diag);
+}
+
+static xa_rc read_decoded(struct xa_input *in, void *buf, size_t cap, size_t *got,
+                          struct xa_diag *diag)
 {
     switch (in->comp) {
     case XA_COMP_GZIP: return read_gzip(in, buf, cap, got, diag);
@@ -245,6 +291,7 @@ xa_rc xa_input_read(struct xa_input *in, void *buf, size_t cap, size_t *got, str
 }
 
 const char *xa_input_name(const struct xa_input *in) { return in->name; }
+const char *xa_input_path(const struct xa_input *in) { return in->is_file ? in->name : NULL; }
 enum xa_compression xa_input_compression(const struct xa_input *in) { return in->comp; }
 int64_t xa_input_consumed(const struct xa_input *in) { return in->consumed; }
 int64_t xa_input_size(const struct xa_input *in) { return in->size; }

@@ -24,7 +24,16 @@ void xa_input_close(struct xa_input *in);
  * Corrupt compressed data -> XA_ERR_PARSE with the compressed offset. */
 xa_rc xa_input_read(struct xa_input *in, void *buf, size_t cap, size_t *got, struct xa_diag *diag);
 
+/* Look at the first decompressed bytes without consuming them (for format detection):
+ * data and len receive up to XA_INPUT_PEEK bytes (fewer only at end of input). The bytes
+ * are returned again by the following reads. Only valid before the first read. */
+#define XA_INPUT_PEEK (64 * 1024)
+xa_rc xa_input_peek(struct xa_input *in, const unsigned char **data, size_t *len,
+                    struct xa_diag *diag);
+
 const char *xa_input_name(const struct xa_input *in);
+/* The file path, or NULL for stdin and memory inputs. */
+const char *xa_input_path(const struct xa_input *in);
 enum xa_compression xa_input_compression(const struct xa_input *in);
 /* Bytes consumed from the underlying file (compressed), and its size (-1 when unknown,
  * e.g. a pipe). For progress and ETA. */

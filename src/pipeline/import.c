@@ -6,7 +6,7 @@
 #include "norm/norm.h"
 #include "parse/input.h"
 #include "parse/json.h"
-#include "parse/jsonstream.h"
+#include "parse/format.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -35,7 +35,8 @@ struct batch {
 struct ctx {
     const struct xa_import_opts *o;
     struct xa_input *in;
-    struct xa_jstream *js;
+    const struct xa_format_ops *fmt;
+    void *fctx;
     const char *name;
     pthread_mutex_t mu;
     pthread_cond_t cv;
@@ -81,10 +82,11 @@ static int fill_batch(struct ctx *c, struct batch *b)
     struct xa_norm_opts no = {.tenant_id = c->o->tenant_id, .source = XA_SRC_API,
                               .collected_at = xa_time_now()};
     while (b->n_ev < b->cap && b->n_q < b->cap) {
-        struct xa_jrec r;
+        struct xa_item it;
         struct xa_diag d;
         xa_diag_clear(&d);
-        xa_rc rc = xa_jstream_next(c->js, &r, &d);
+        memset(&it, 0, sizeof(it));
+        xa_rc rc = c->fmt->next(c->fctx, &b->arena, &it, &d);
         if (rc == XA_ERR_EOF) {
             b->last = 1;
             break;
@@ -96,41 +98,54 @@ static int fill_batch(struct ctx *c, struct batch *b)
             break;
         }
         b->read++;
-        if (r.status != XA_JREC_OK) {
-            char why[160];
-            snprintf(why, sizeof(why), "%s (%zu bytes)", r.reason, r.total);
-            quarantine(b, c->name, r.line, r.offset, r.status == XA_JREC_TOO_BIG ? why : r.reason,
-                       r.data, r.len);
+        struct xa_event *ev = &b->ev[b->n_ev];
+        if (it.kind == XA_ITEM_BAD) {
+            char why[200];
+            if (it.total > it.len)
+                snprintf(why, sizeof(why), "%s (%zu bytes)", it.reason ? it.reason : "bad input", it.total);
+            else
+                snprintf(why, sizeof(why), "%s", it.reason ? it.reason : "bad input");
+            quarantine(b, c->name, it.line, it.offset, why, it.data, it.len);
+            continue;
+        }
+        if (it.kind == XA_ITEM_EVENT) {
+            *ev = it.ev;
+            if (!ev->tenant_id)
+                ev->tenant_id = c->o->tenant_id ? c->o->tenant_id : "";
+            if (ev->collected_at == XA_TIME_NONE)
+                ev->collected_at = no.collected_at;
+            b->n_ev++;
             continue;
         }
         struct xa_json *root = NULL;
-        if ((rc = xa_json_parse(r.data, r.len, &root, &d))) {
+        if ((rc = xa_json_parse(it.data, it.len, &root, &d))) {
             char detail[700];
-            if (d.offset >= 0)
-                snprintf(detail, sizeof(detail), "%s at byte %lld", d.msg, r.offset + d.offset);
+            if (d.offset >= 0 && it.offset >= 0)
+                snprintf(detail, sizeof(detail), "%s at byte %lld", d.msg, it.offset + d.offset);
             else
                 snprintf(detail, sizeof(detail), "%s", d.msg);
-            quarantine(b, c->name, r.line, r.offset, detail, r.data, r.len);
+            quarantine(b, c->name, it.line, it.offset, detail, it.data, it.len);
             continue;
         }
-        struct xa_event *ev = &b->ev[b->n_ev];
-        rc = xa_norm_record(root, r.data, r.len, &no, &b->arena, ev, &d);
+        no.source = it.source;
+        no.tenant_id = it.tenant_hint ? it.tenant_hint : c->o->tenant_id;
+        rc = xa_norm_record(root, it.data, it.len, &no, &b->arena, ev, &d);
         xa_json_free(root);
         if (rc) {
-            quarantine(b, c->name, r.line, r.offset, d.msg[0] ? d.msg : xa_rc_str(rc), r.data, r.len);
+            quarantine(b, c->name, it.line, it.offset, d.msg[0] ? d.msg : xa_rc_str(rc), it.data, it.len);
             continue;
         }
-        char *raw = xa_arena_strndup(&b->arena, r.data, r.len);
+        char *raw = xa_arena_strndup(&b->arena, it.data, it.len);
         if (!raw) {
             b->rc = xa_diag_set(&b->diag, XA_ERR_NOMEM, "out of memory");
             b->last = 1;
             break;
         }
         ev->raw = raw;
-        ev->raw_len = r.len;
+        ev->raw_len = it.len;
         b->n_ev++;
     }
-    b->bytes_at = (uint64_t)xa_jstream_offset(c->js);
+    b->bytes_at = (uint64_t)xa_input_consumed(c->in);
     b->consumed_at = xa_input_consumed(c->in);
     return b->last;
 }
@@ -231,7 +246,18 @@ xa_rc xa_import_file(struct xa_store *st, const char *path, const struct xa_impo
     xa_rc rc = xa_input_open(path, &c.in, diag);
     if (rc)
         return rc;
-    if ((rc = xa_jstream_new(c.in, o->max_record ? o->max_record : (4u << 20), &c.js, diag))) {
+    if (o->format) {
+        c.fmt = xa_format_find(o->format);
+        if (!c.fmt)
+            rc = xa_diag_set(diag, XA_ERR_USAGE, "unknown format '%s'", o->format);
+    } else {
+        rc = xa_format_detect(c.in, &c.fmt, diag);
+    }
+    struct xa_format_cfg fc = {.max_record = o->max_record ? o->max_record : (4u << 20),
+                               .tenant_id = o->tenant_id};
+    if (!rc)
+        rc = c.fmt->open(c.in, &fc, &c.fctx, diag);
+    if (rc) {
         xa_input_close(c.in);
         return rc;
     }
@@ -301,12 +327,7 @@ xa_rc xa_import_file(struct xa_store *st, const char *path, const struct xa_impo
     if (started)
         pthread_join(th, NULL);
     s->read += read;
-    switch (xa_jstream_mode(c.js)) {
-    case XA_JMODE_ARRAY: s->format = "json-array"; break;
-    case XA_JMODE_LINES: s->format = "json-lines"; break;
-    case XA_JMODE_CONCAT: s->format = "json"; break;
-    default: s->format = "unknown"; break;
-    }
+    s->format = c.fmt->layout ? c.fmt->layout(c.fctx) : c.fmt->name;
     for (int i = 0; i < NBATCH; i++) {
         xa_arena_release(&c.b[i].arena);
         free(c.b[i].ev);
@@ -314,7 +335,7 @@ xa_rc xa_import_file(struct xa_store *st, const char *path, const struct xa_impo
     }
     pthread_mutex_destroy(&c.mu);
     pthread_cond_destroy(&c.cv);
-    xa_jstream_free(c.js);
+    c.fmt->close(c.fctx);
     xa_input_close(c.in);
     return rc;
 }

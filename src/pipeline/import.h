@@ -15,6 +15,7 @@
 
 struct xa_import_opts {
     const char *tenant_id;  /* for records without OrganizationId; NULL = none */
+    const char *format;     /* force a format by name (see parse/format.h); NULL = detect */
     size_t max_record;      /* bytes; default 4 MiB */
     size_t batch;           /* records per transaction; default 2000 */
     bool dry_run;           /* parse and normalise, store nothing */
@@ -26,7 +27,7 @@ struct xa_import_stats {
     uint64_t stored;        /* new rows */
     uint64_t duplicates;    /* records already archived */
     uint64_t quarantined;   /* bad records kept in quarantine */
-    uint64_t bytes;         /* decompressed input bytes */
+    uint64_t bytes;         /* input bytes read (as stored: compressed for gzip/zstd) */
     const char *format;     /* detected layout of the last file (static string) */
 };
 

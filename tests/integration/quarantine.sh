@@ -56,5 +56,5 @@ check "truncated blob keeps the complete record" grep -q "stored 1" "$TMP/out2"
 printf 'hello world\n' > "$TMP/junk.txt"
 set +e; xa import --no-progress "$TMP/junk.txt" > /dev/null 2> "$TMP/err3"; rc=$?; set -e
 check "non-JSON file fails" eq "$rc" 1
-check "non-JSON file error names the cause" grep -q "not JSON" "$TMP/err3"
+check "non-JSON file error names the cause" grep -q "not a format exoaudit reads" "$TMP/err3"
 finish
