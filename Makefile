@@ -24,7 +24,9 @@ test:
 	@scripts/deps.sh test
 	cmake --preset asan >/dev/null
 	cmake --build --preset asan -j$(JOBS)
-	ctest --preset asan -j$(JOBS)
+	cmake --preset release >/dev/null
+	cmake --build --preset release -j$(JOBS) --target exoaudit
+	EXOAUDIT_RELEASE=$(CURDIR)/build/release/exoaudit ctest --preset asan -j$(JOBS)
 	$(MAKE) --no-print-directory fuzz
 
 FUZZ_SECONDS ?= 20
