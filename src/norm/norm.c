@@ -8,7 +8,8 @@
  *   4. Exchange specifics wherever the fields are present: admin cmdlet parameters and
  *      targets, mailbox owner, logon type, items and folders, permission grants;
  *   5. category, activity and is_system from the collected facts.
- * Every string stored in ev is copied into the arena (or is a static table string):
+ * Every string stored in ev is copied into the arena or is a static constant (enum and
+ * table names, "True"/"False", "SendOnBehalf", "Exchange", ""), never borrowed from rec:
  * the caller frees the JSON tree right after this returns. Only ev->raw points to the
  * caller's buffer.
  *
@@ -28,10 +29,23 @@
  *     that target a mailbox use -Mailbox, else -Identity, else ObjectId; *-InboxRule
  *     without -Mailbox/-Identity acts on the caller's own mailbox (UserId). Cmdlets
  *     that do not target a mailbox leave it null (ObjectId is in object).
- *   - category: audit_config > mailbox_permission > inbox_rule > sign_in >
- *     mailbox_access > account > file > admin_op > other. MailboxLogin is
- *     mailbox_access (a mailbox audit event); sign_in is reserved for directory
- *     sign-ins (UserLoggedIn, UserLoginFailed, RecordType 9 and 15).
+ *   - category, first match wins:
+ *       audit_config: Set-AdminAuditLogConfig, Set-MailboxAuditBypassAssociation,
+ *         Set-OrganizationConfig -AuditDisabled, Set-Mailbox with any Audit* parameter or
+ *         -DefaultAuditSet (wins over a grant in the same Set-Mailbox: tampering first);
+ *       mailbox_permission: Add/Remove-MailboxPermission, Add/Remove-RecipientPermission,
+ *         Add/Set/Remove-MailboxFolderPermission, Set-Mailbox -GrantSendOnBehalfTo,
+ *         Add/Modify/Remove/UpdateFolderPermissions, UpdateCalendarDelegation;
+ *       inbox_rule: New/Set/Remove/Enable/Disable-InboxRule, UpdateInboxRules;
+ *       sign_in: UserLoggedIn, UserLoginFailed, RecordType 9 and 15 (directory sign-ins
+ *         only: MailboxLogin is a mailbox audit event, so mailbox_access);
+ *       mailbox_access: RecordType 2, 3, 19, 50, records with LogonType/MailboxOwnerUPN,
+ *         Exchange mailbox audit operations under another/absent RecordType;
+ *       account: Entra (RecordType 8) operations on users, groups, members, roles,
+ *         passwords, licences (not service principals / applications);
+ *       file: RecordType 6 and 14, File* / Folder* operations of SharePoint/OneDrive;
+ *       admin_op: other RecordType 1 (or an Exchange cmdlet with no RecordType);
+ *       other: everything else.
  *   - is_system: UserId/UserKey "NT AUTHORITY\..." (any spacing/case), S-1-5-18/19/20,
  *     *.prod.outlook.com service accounts, UserType DCAdmin/System/SystemPolicy,
  *     LogonType Transport/SystemService/BestAccess. ExternalAccess alone is not enough
@@ -472,8 +486,9 @@ static void items_folders(struct ctx *c, struct xa_event *ev)
 /* ------------------------------------------------------------------ enums */
 
 static const char *const user_types[] = {
-    "Regular",     "Reserved",     "Admin",             "DCAdmin", "System", "Application",
-    "ServicePrincipal", "CustomPolicy", "SystemPolicy", "PartnerTechnician", "Guest",
+    "Regular",     "Reserved",         "Admin",        "DCAdmin",      "System",
+    "Application", "ServicePrincipal", "CustomPolicy", "SystemPolicy", "PartnerTechnician",
+    "Guest",
 };
 #define N_USER_TYPES ((int)(sizeof(user_types) / sizeof(user_types[0])))
 
@@ -509,8 +524,8 @@ static enum xa_logon logon_type(const struct xa_json *v)
         case 1: return XA_LOGON_ADMIN;
         case 2: return XA_LOGON_DELEGATE;
         case 3: return XA_LOGON_TRANSPORT;
-        case 4: return XA_LOGON_SYSTEM;      /* SystemService */
-        case 5: return XA_LOGON_SYSTEM;      /* BestAccess (internal) */
+        case 4: return XA_LOGON_SYSTEM; /* SystemService */
+        case 5: return XA_LOGON_SYSTEM; /* BestAccess (internal) */
         case 6: return XA_LOGON_DELEGATED_ADMIN;
         default: return XA_LOGON_NONE;
         }
@@ -522,10 +537,14 @@ static enum xa_logon logon_type(const struct xa_json *v)
         const char *name;
         enum xa_logon l;
     } names[] = {
-        {"Owner", XA_LOGON_OWNER},         {"Admin", XA_LOGON_ADMIN},
-        {"Delegate", XA_LOGON_DELEGATE},   {"Delegated", XA_LOGON_DELEGATE},
-        {"DelegatedAdmin", XA_LOGON_DELEGATED_ADMIN}, {"Transport", XA_LOGON_TRANSPORT},
-        {"SystemService", XA_LOGON_SYSTEM}, {"BestAccess", XA_LOGON_SYSTEM},
+        {"Owner", XA_LOGON_OWNER},
+        {"Admin", XA_LOGON_ADMIN},
+        {"Delegate", XA_LOGON_DELEGATE},
+        {"Delegated", XA_LOGON_DELEGATE},
+        {"DelegatedAdmin", XA_LOGON_DELEGATED_ADMIN},
+        {"Transport", XA_LOGON_TRANSPORT},
+        {"SystemService", XA_LOGON_SYSTEM},
+        {"BestAccess", XA_LOGON_SYSTEM},
         {"System", XA_LOGON_SYSTEM},
     };
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -641,19 +660,38 @@ static const char *const folder_perm_cmdlets[] = {
 static const char *const folder_perm_events[] = {"AddFolderPermissions", "ModifyFolderPermissions",
                                                  "RemoveFolderPermissions",
                                                  "UpdateFolderPermissions"};
-static const char *const inbox_rule_ops[] = {"New-InboxRule", "Set-InboxRule", "Remove-InboxRule",
-                                             "Enable-InboxRule", "Disable-InboxRule",
-                                             "UpdateInboxRules"};
+static const char *const inbox_rule_ops[] = {"New-InboxRule",     "Set-InboxRule",
+                                             "Remove-InboxRule",  "Enable-InboxRule",
+                                             "Disable-InboxRule", "UpdateInboxRules"};
 /* Exchange mailbox audit operations (reference 2.6.5, 2.8) for records whose
  * RecordType is not one of the mailbox types (unknown / absent). */
 static const char *const mailbox_ops[] = {
-    "AddFolderPermissions", "ApplyRecord",   "ApplyRecordLabel", "AttachmentAccess",
-    "Copy",                 "Create",        "FolderBind",       "HardDelete",
-    "MailboxLogin",         "MailItemsAccessed", "MessageBind",  "ModifyFolderPermissions",
-    "Move",                 "MoveToDeletedItems", "RecordDelete", "RemoveFolderPermissions",
-    "SearchQueryInitiatedExchange", "Send", "SendAs",            "SendOnBehalf",
-    "SoftDelete",           "Update",        "UpdateCalendarDelegation", "UpdateComplianceTag",
-    "UpdateFolderPermissions", "UpdateInboxRules",
+    "AddFolderPermissions",
+    "ApplyRecord",
+    "ApplyRecordLabel",
+    "AttachmentAccess",
+    "Copy",
+    "Create",
+    "FolderBind",
+    "HardDelete",
+    "MailboxLogin",
+    "MailItemsAccessed",
+    "MessageBind",
+    "ModifyFolderPermissions",
+    "Move",
+    "MoveToDeletedItems",
+    "RecordDelete",
+    "RemoveFolderPermissions",
+    "SearchQueryInitiatedExchange",
+    "Send",
+    "SendAs",
+    "SendOnBehalf",
+    "SoftDelete",
+    "Update",
+    "UpdateCalendarDelegation",
+    "UpdateComplianceTag",
+    "UpdateFolderPermissions",
+    "UpdateInboxRules",
 };
 
 /* Admin cmdlet targets and grants from the parameters. */
@@ -770,8 +808,7 @@ static enum xa_category classify(const struct xa_event *ev, int rt, int perm, in
         ((!w || workload_is(w, "Exchange")) && OP_IN(op, mailbox_ops)))
         return XA_CAT_MAILBOX_ACCESS;
     if (op && (rt == 8 || workload_is(w, "AzureActiveDirectory"))) {
-        static const char *const kw[] = {"user", "group", "member", "role", "password",
-                                         "license"};
+        static const char *const kw[] = {"user", "group", "member", "role", "password", "license"};
         int hit = 0;
         for (size_t i = 0; i < sizeof(kw) / sizeof(kw[0]) && !hit; i++)
             hit = xa_str_icontains(op, kw[i]) != NULL;
@@ -780,8 +817,8 @@ static enum xa_category classify(const struct xa_event *ev, int rt, int perm, in
             return XA_CAT_ACCOUNT;
     }
     if (rt == 6 || rt == 14 ||
-        ((rt == 4 || rt == 7 || workload_is(w, "SharePoint") || workload_is(w, "OneDrive")) &&
-         op && (xa_str_istarts(op, "File") || xa_str_istarts(op, "Folder"))))
+        ((rt == 4 || rt == 7 || workload_is(w, "SharePoint") || workload_is(w, "OneDrive")) && op &&
+         (xa_str_istarts(op, "File") || xa_str_istarts(op, "Folder"))))
         return XA_CAT_FILE;
     if (rt == 1 || (rt < 0 && workload_is(w, "Exchange") && cmdlet_noun(op)))
         return XA_CAT_ADMIN_OP;
@@ -951,7 +988,8 @@ xa_rc xa_norm_record(const struct xa_json *rec, const char *raw, size_t raw_len,
     mod_list(c, c->f[F_MODIFIED_PROPERTIES], 0, &e.mods, &e.n_mods);
 
     /* --- mailbox records */
-    int mailbox_shape = c->f[F_LOGON_TYPE] || c->f[F_MAILBOX_OWNER_UPN];
+    int mailbox_shape = (c->f[F_LOGON_TYPE] && xa_json_type(c->f[F_LOGON_TYPE]) != XA_JSON_NULL) ||
+                        xa_json_str(c->f[F_MAILBOX_OWNER_UPN]) != NULL;
     if (c->f[F_LOGON_TYPE])
         e.logon_type = logon_type(c->f[F_LOGON_TYPE]);
     e.mailbox_guid = fstr(c, F_MAILBOX_GUID);
@@ -973,8 +1011,7 @@ xa_rc xa_norm_record(const struct xa_json *rec, const char *raw, size_t raw_len,
     /* --- system actor (before cmdlet targets: *-InboxRule falls back to the actor) */
     const char *ukey = xa_json_str(c->f[F_USER_KEY]);
     e.is_system = system_identity(e.actor) || system_identity(ukey) || ut == 3 || ut == 4 ||
-                  ut == 8 || e.logon_type == XA_LOGON_TRANSPORT ||
-                  e.logon_type == XA_LOGON_SYSTEM;
+                  ut == 8 || e.logon_type == XA_LOGON_TRANSPORT || e.logon_type == XA_LOGON_SYSTEM;
 
     /* --- grants, targets, category */
     int perm = 0, audit = 0;
@@ -982,6 +1019,7 @@ xa_rc xa_norm_record(const struct xa_json *rec, const char *raw, size_t raw_len,
         folder_member(c, &e);
         perm = 1;
     } else if (op_is(e.operation, "UpdateCalendarDelegation")) {
+        folder_member(c, &e); /* the delegate, when the record names one */
         perm = 1;
     }
     if (!mailbox_shape && cmdlet_noun(e.operation)) {
@@ -998,8 +1036,7 @@ xa_rc xa_norm_record(const struct xa_json *rec, const char *raw, size_t raw_len,
     e.activity = fa ? fa : e.operation;
 
     if (c->nomem)
-        return xa_diag_set(diag, XA_ERR_NOMEM, "record %.80s: out of memory while normalising",
-                           id);
+        return xa_diag_set(diag, XA_ERR_NOMEM, "record %.80s: out of memory while normalising", id);
     *ev = e;
     return XA_OK;
 }

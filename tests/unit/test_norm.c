@@ -5,11 +5,14 @@
  * xa_event_to_json output (one line), or NAME.expected.txt a substring of the expected
  * refusal reason. XA_GOLDEN_UPDATE=1 rewrites the expected files from the current
  * output (then read every one of them before committing). */
+/* cmocka.h needs these first */
+/* clang-format off */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+/* clang-format on */
 
 #include <dirent.h>
 #include <stdio.h>
@@ -111,8 +114,8 @@ static int run_golden(const char *dir, const char *name, int update)
     struct xa_arena a;
     xa_arena_init(&a, 4096);
     struct xa_event ev;
-    struct xa_norm_opts opts = {.tenant_id = NULL, .source = XA_SRC_API,
-                                .collected_at = XA_TIME_NONE};
+    struct xa_norm_opts opts = {
+        .tenant_id = NULL, .source = XA_SRC_API, .collected_at = XA_TIME_NONE};
     xa_rc rc = xa_norm_record(root, text, rawlen, &opts, &a, &ev, &d);
     /* the caller frees the tree right away: the event must not point into it */
     xa_json_free(root);
@@ -131,14 +134,14 @@ static int run_golden(const char *dir, const char *name, int update)
             size_t el = 0;
             char *exp = read_file(exp_json, &el);
             if (!exp) {
-                fprintf(stderr, "golden %s: normalised but no %s (expected.txt: refusal?)\n",
-                        name, exp_json);
+                fprintf(stderr, "golden %s: normalised but no %s (expected.txt: refusal?)\n", name,
+                        exp_json);
                 bad = 1;
             } else {
                 el = rtrim_len(exp, el);
                 if (el != out.len || memcmp(exp, out.data, el) != 0) {
-                    fprintf(stderr, "golden %s: mismatch\n  expected: %.*s\n  actual:   %s\n",
-                            name, (int)el, exp, out.data);
+                    fprintf(stderr, "golden %s: mismatch\n  expected: %.*s\n  actual:   %s\n", name,
+                            (int)el, exp, out.data);
                     bad = 1;
                 }
                 free(exp);
@@ -443,8 +446,7 @@ static void test_hostile_shapes(void **state)
         struct xa_event ev;
         struct xa_diag d;
         xa_diag_clear(&d);
-        struct xa_norm_opts opts = {.tenant_id = "t-opt", .source = XA_SRC_JSON,
-                                    .collected_at = 1};
+        struct xa_norm_opts opts = {.tenant_id = "t-opt", .source = XA_SRC_JSON, .collected_at = 1};
         xa_rc rc = xa_norm_record(root, recs[i], strlen(recs[i]), &opts, &a, &ev, &d);
         xa_json_free(root);
         if (rc != XA_OK && rc != XA_ERR_INVALID)
@@ -490,9 +492,9 @@ static void test_opts_tenant(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_client_ip),   cmocka_unit_test(test_ps_params),
+        cmocka_unit_test(test_client_ip),    cmocka_unit_test(test_ps_params),
         cmocka_unit_test(test_record_types), cmocka_unit_test(test_hostile_shapes),
-        cmocka_unit_test(test_opts_tenant), cmocka_unit_test(test_golden),
+        cmocka_unit_test(test_opts_tenant),  cmocka_unit_test(test_golden),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
