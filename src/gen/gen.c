@@ -16,7 +16,8 @@
  *
  * Planted incidents (always present; when N is smaller than their 13 records the first N by
  * priority are kept, so N >= 4 still holds the key record of each incident). Times are
- * start + span * k / 7200; "day D HH:MM" is that time with the default span.
+ * start + span * k / 7200; "dD HH:MM" is that time with the default span, as days after start
+ * (d12 09:12 = 2026-10-13T09:12:00 with the default start).
  *
  *  prio k     day/time     actor                 record
  *  1    2972  d12 09:12    it.admin (UserType 2) Add-MailboxPermission -Identity ceo -User ryan.cooper
@@ -522,7 +523,7 @@ static void add_user(struct gen *g, size_t i, const char *alias, const char *dis
     u->server = RPICK(r, servers);
     u->build = RPICK(r, builds);
     uint32_t c = rbelow(r, 10);
-    u->client = c < 5 ? C_RPC : c < 8 ? C_OWA : C_MOBILE;
+    u->client = c < 6 ? C_RPC : c < 8 ? C_OWA : C_MOBILE;
 }
 
 static bool valid_domain(const char *d)
@@ -1141,7 +1142,7 @@ static void mia_record(struct gen *g, int64_t sec, const struct mbx *m, const in
                 if (k)
                     putch(w, ',');
                 PUTL(w, "{");
-                if (rchance(r, 0.15)) {
+                if (rchance(r, 0.1)) {
                     PUTL(w, "\"Id\":");
                     put_item_id(g, m->owner, fl[i]);
                     putch(w, ',');
@@ -1271,7 +1272,7 @@ static void bg_mia_owner(struct gen *g, int64_t sec, bool delegate)
     else
         owner_ctx(g, &m, pick_human(g));
     bool thr = rchance(r, 0.002);
-    if (m.client == C_RPC && rchance(r, 0.7)) {
+    if (m.client == C_RPC && rchance(r, 0.75)) {
         static const int sync_f[] = {F_INBOX, F_INBOX, F_SENT, F_DELETED, F_ARCHIVE, F_PROJECTS,
                                      F_DRAFTS, F_JUNK};
         int f = RPICK(r, sync_f);
