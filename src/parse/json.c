@@ -49,7 +49,9 @@ xa_rc xa_json_parse(const char *text, size_t len, struct xa_json **out, struct x
     const char *end = NULL;
     cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
     if (!root) {
-        const char *ep = cJSON_GetErrorPtr();
+        /* cJSON reports the error position through return_parse_end as well as through a
+         * process-global pointer; only the former is thread-safe. */
+        const char *ep = end;
         long long off = (ep && ep >= text && ep <= text + len) ? (long long)(ep - text) : -1;
         xa_diag_pos(diag, NULL, 0, off);
         return xa_diag_set(diag, XA_ERR_PARSE, "malformed JSON%s", off >= 0 ? "" : " (truncated)");
