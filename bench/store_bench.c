@@ -6,7 +6,7 @@
  *   cc -O2 -std=c17 -D_GNU_SOURCE -Isrc bench/store_bench.c build/h-store-rel/libxa.a \
  *      $(pkg-config --libs sqlite3 libzstd libcjson yaml-0.1 zlib libcrypto) -lpthread -lm \
  *      -o build/h-store-rel/store_bench
- * Run: store_bench [records=1000000] [archive=/tmp/xa-bench.db] [searches=101]
+ * Run: store_bench [records=1000000] [archive=/tmp/xa-bench.db] [searches=101] [batch=5000]
  * Prints: input JSON bytes, insert records/s (store only, batches of 5000 in one
  * transaction), archive bytes per record and ratio to the JSON, search latencies. */
 #include "core/xtime.h"
@@ -309,6 +309,7 @@ int main(int argc, char **argv)
     size_t total = argc > 1 ? strtoull(argv[1], NULL, 10) : 1000000;
     const char *path = argc > 2 ? argv[2] : "/tmp/xa-bench.db";
     size_t nsearch = argc > 3 ? strtoull(argv[3], NULL, 10) : 101;
+    size_t batch = argc > 4 ? strtoull(argv[4], NULL, 10) : 5000;
     const char *tenant = "b3f1c2d4-5e6f-4a7b-8c9d-0e1f2a3b4c5d";
     char tmp[4200];
     unlink(path);
@@ -336,7 +337,7 @@ int main(int argc, char **argv)
             fprintf(stderr, "begin: %s\n", d.msg);
             return 1;
         }
-        for (size_t k = 0; k < 5000 && i < total; k++, i++) {
+        for (size_t k = 0; k < batch && i < total; k++, i++) {
             int64_t g0 = xa_time_mono();
             make(r, start + (int64_t)((double)span * (double)i / (double)total), tenant);
             gen_us += (double)(xa_time_mono() - g0);
