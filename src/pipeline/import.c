@@ -205,35 +205,72 @@ static void progress(struct ctx *c, const struct xa_import_stats *s, uint64_t re
     fflush(stderr);
 }
 
-static xa_rc write_batch(struct xa_store *st, struct batch *b, struct xa_import_stats *s,
-                         struct xa_diag *diag)
+/* The writer keeps one transaction open across batches and commits every txn_records
+ * records or every COMMIT_US, whichever comes first, and at the end of the file: big
+ * transactions are what makes SQLite's index maintenance cheap, small batches are what
+ * keeps memory bounded. Counts reach the caller's stats only once committed. */
+#define COMMIT_US 2000000
+
+struct writer {
+    struct xa_store *st;
+    bool open;
+    uint64_t pending;                  /* records in the open transaction */
+    int64_t opened_at;
+    struct xa_import_stats uncommitted; /* stored / duplicates / quarantined not yet durable */
+};
+
+static xa_rc writer_commit(struct writer *w, struct xa_import_stats *s, struct xa_diag *diag)
 {
-    uint64_t stored = 0, dups = 0;
-    xa_rc rc = st->ops->begin(st->ctx, diag);
-    if (rc)
+    if (!w->open)
+        return XA_OK;
+    xa_rc rc = w->st->ops->commit(w->st->ctx, diag);
+    w->open = false;
+    if (rc) {
+        w->st->ops->rollback(w->st->ctx);
         return rc;
+    }
+    s->stored += w->uncommitted.stored;
+    s->duplicates += w->uncommitted.duplicates;
+    s->quarantined += w->uncommitted.quarantined;
+    memset(&w->uncommitted, 0, sizeof(w->uncommitted));
+    w->pending = 0;
+    return XA_OK;
+}
+
+static xa_rc write_batch(struct writer *w, struct batch *b, size_t txn_records,
+                         struct xa_import_stats *s, struct xa_diag *diag)
+{
+    struct xa_store *st = w->st;
+    xa_rc rc = XA_OK;
+    if (!w->open) {
+        if ((rc = st->ops->begin(st->ctx, diag)))
+            return rc;
+        w->open = true;
+        w->opened_at = xa_time_mono();
+    }
     for (size_t i = 0; i < b->n_ev && !rc; i++) {
         enum xa_put_status ps;
         rc = st->ops->put(st->ctx, &b->ev[i], &ps, diag);
         if (!rc) {
             if (ps == XA_PUT_DUPLICATE)
-                dups++;
+                w->uncommitted.duplicates++;
             else
-                stored++;
+                w->uncommitted.stored++;
         }
     }
     for (size_t i = 0; i < b->n_q && !rc; i++)
         rc = st->ops->quarantine(st->ctx, &b->q[i], diag);
-    if (!rc)
-        rc = st->ops->commit(st->ctx, diag);
     if (rc) {
         st->ops->rollback(st->ctx);
+        w->open = false;
+        memset(&w->uncommitted, 0, sizeof(w->uncommitted));
         return rc;
     }
-    s->stored += stored;
-    s->duplicates += dups;
-    s->quarantined += b->n_q;
-    return XA_OK;
+    w->uncommitted.quarantined += b->n_q;
+    w->pending += b->n_ev + b->n_q;
+    if (w->pending >= txn_records || xa_time_mono() - w->opened_at >= COMMIT_US || b->last)
+        rc = writer_commit(w, s, diag);
+    return rc;
 }
 
 xa_rc xa_import_file(struct xa_store *st, const char *path, const struct xa_import_opts *o,
@@ -280,6 +317,8 @@ xa_rc xa_import_file(struct xa_store *st, const char *path, const struct xa_impo
         else
             started = 1;
     }
+    struct writer w = {.st = st};
+    size_t txn = o->txn_records ? o->txn_records : 50000;
     int64_t t0 = xa_time_mono(), last_prog = 0;
     uint64_t read = 0;
     for (int i = 0; started && !rc; i = (i + 1) % NBATCH) {
@@ -290,7 +329,7 @@ xa_rc xa_import_file(struct xa_store *st, const char *path, const struct xa_impo
         struct batch *b = &c.b[i];
         /* a reader error arrives with the final batch: what was read before it is kept */
         if (!o->dry_run && st && (b->n_ev || b->n_q)) {
-            rc = write_batch(st, b, s, diag);
+            rc = write_batch(&w, b, txn, s, diag);
         } else if (o->dry_run) {
             s->stored += b->n_ev; /* would be stored (duplicates are not checked in a dry run) */
             s->quarantined += b->n_q;
@@ -326,6 +365,14 @@ xa_rc xa_import_file(struct xa_store *st, const char *path, const struct xa_impo
     }
     if (started)
         pthread_join(th, NULL);
+    if (w.open) { /* the final batch was empty, or an error stopped the loop */
+        if (rc) {
+            st->ops->rollback(st->ctx);
+            w.open = false;
+        } else {
+            rc = writer_commit(&w, s, diag);
+        }
+    }
     s->read += read;
     s->format = c.fmt->layout ? c.fmt->layout(c.fctx) : c.fmt->name;
     for (int i = 0; i < NBATCH; i++) {
