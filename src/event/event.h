@@ -114,6 +114,14 @@ struct xa_event {
     /* archive metadata (filled by the store on read; 0 otherwise) */
     int64_t seq;
     uint32_t duplicates;
+    /* backend-private stored form made ahead of put() by store ops->prepare (e.g. the
+     * compressed body), in the producer's arena; NULL when not prepared. Opaque to
+     * everything but the backend that made it; prepared_tag says which state it assumed. */
+    const void *prepared;
+    size_t prepared_len;
+    int64_t prepared_tag;
+    const char *prepared_text;  /* full-text document, when prepared */
+    size_t prepared_text_len;
 };
 
 /* Set every field to its "absent" value. */

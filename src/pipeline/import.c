@@ -35,6 +35,7 @@ struct batch {
 struct ctx {
     const struct xa_import_opts *o;
     struct xa_input *in;
+    struct xa_store *st; /* NULL in a dry run */
     const struct xa_format_ops *fmt;
     void *fctx;
     const char *name;
@@ -68,6 +69,22 @@ static void quarantine(struct batch *b, const char *name, long long line, long l
         len = QSAMPLE;
     q->data = xa_arena_strndup(&b->arena, data, len);
     q->data_len = q->data ? len : 0;
+}
+
+/* Run the store's CPU-heavy half of put() (compression, text index document) on the
+ * reader thread, so that the writer thread only does the index work. Returns false (and
+ * ends the batch with the error) on failure. */
+static bool prepare(struct ctx *c, struct batch *b, struct xa_event *ev)
+{
+    if (!c->st || !c->st->ops->prepare)
+        return true;
+    xa_rc rc = c->st->ops->prepare(c->st->ctx, ev, &b->arena, &b->diag);
+    if (rc) {
+        b->rc = rc;
+        b->last = 1;
+        return false;
+    }
+    return true;
 }
 
 /* Fill one batch from the stream. Returns 1 when the input is finished. */
@@ -114,6 +131,8 @@ static int fill_batch(struct ctx *c, struct batch *b)
                 ev->tenant_id = c->o->tenant_id ? c->o->tenant_id : "";
             if (ev->collected_at == XA_TIME_NONE)
                 ev->collected_at = no.collected_at;
+            if (!prepare(c, b, ev))
+                break;
             b->n_ev++;
             continue;
         }
@@ -143,6 +162,8 @@ static int fill_batch(struct ctx *c, struct batch *b)
         }
         ev->raw = raw;
         ev->raw_len = it.len;
+        if (!prepare(c, b, ev))
+            break;
         b->n_ev++;
     }
     b->bytes_at = (uint64_t)xa_input_consumed(c->in);
@@ -280,6 +301,7 @@ xa_rc xa_import_file(struct xa_store *st, const char *path, const struct xa_impo
     memset(&c, 0, sizeof(c));
     c.o = o;
     c.name = path;
+    c.st = o->dry_run ? NULL : st;
     xa_rc rc = xa_input_open(path, &c.in, diag);
     if (rc)
         return rc;

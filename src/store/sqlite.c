@@ -27,12 +27,14 @@
 #include "store/sqlite_codec.h"
 
 #define ZSTD_STATIC_LINKING_ONLY /* ZSTD_c_format (magic-less frames) */
+#include <pthread.h>
 #include <sqlite3.h>
 #include <zdict.h>
 #include <zstd.h>
 
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -202,6 +204,15 @@ struct ctx {
     ZSTD_DCtx *dctx;
     ZSTD_CDict *cdict;
     int64_t cur_dict;      /* dictionary used for new records (0 = none yet) */
+    /* what prepare() (other threads) may use: a snapshot of (cdict, cur_dict) published by
+     * the writer under mu; dictionaries replaced by the writer are retired, not freed,
+     * until close, so a preparing thread never sees a freed one */
+    pthread_mutex_t mu;
+    bool pub_valid;
+    ZSTD_CDict *pub_cdict;
+    int64_t pub_dict;
+    ZSTD_CDict **retired;
+    size_t n_retired;
     int64_t n_nodict;      /* records stored with dict 0 (meaningful while cur_dict == 0) */
     int64_t next_train_at; /* train when n_nodict reaches this */
     bool dict_state_ok;
@@ -540,6 +551,16 @@ static xa_rc body_decompress(struct ctx *c, int64_t dict, const void *blob, size
     return XA_OK;
 }
 
+static void cctx_configure(ZSTD_CCtx *cc)
+{
+    ZSTD_CCtx_setParameter(cc, ZSTD_c_format, ZSTD_f_zstd1_magicless);
+    ZSTD_CCtx_setParameter(cc, ZSTD_c_contentSizeFlag, 0);
+    ZSTD_CCtx_setParameter(cc, ZSTD_c_checksumFlag, 0);
+    ZSTD_CCtx_setParameter(cc, ZSTD_c_dictIDFlag, 0);
+    /* reference the dictionary's tables instead of copying them per record (measured faster) */
+    ZSTD_CCtx_setParameter(cc, ZSTD_c_forceAttachDict, ZSTD_dictForceAttach);
+}
+
 static xa_rc cctx_ensure(struct ctx *c, struct xa_diag *d)
 {
     if (c->cctx)
@@ -547,12 +568,28 @@ static xa_rc cctx_ensure(struct ctx *c, struct xa_diag *d)
     c->cctx = ZSTD_createCCtx();
     if (!c->cctx)
         return xa_diag_set(d, XA_ERR_NOMEM, "out of memory");
-    ZSTD_CCtx_setParameter(c->cctx, ZSTD_c_format, ZSTD_f_zstd1_magicless);
-    ZSTD_CCtx_setParameter(c->cctx, ZSTD_c_contentSizeFlag, 0);
-    ZSTD_CCtx_setParameter(c->cctx, ZSTD_c_checksumFlag, 0);
-    ZSTD_CCtx_setParameter(c->cctx, ZSTD_c_dictIDFlag, 0);
-    /* reference the dictionary's tables instead of copying them per record (measured faster) */
-    ZSTD_CCtx_setParameter(c->cctx, ZSTD_c_forceAttachDict, ZSTD_dictForceAttach);
+    cctx_configure(c->cctx);
+    return XA_OK;
+}
+
+/* varint(size) + frame of src[0..n) into out (capacity cap, at least
+ * ZSTD_compressBound(n) + 16), with cd or, when NULL, without a dictionary. */
+static xa_rc compress_with(ZSTD_CCtx *cc, ZSTD_CDict *cd, const void *src, size_t n,
+                           unsigned char *out, size_t cap, size_t *len, struct xa_diag *d)
+{
+    size_t k = xa_sqlc_varint_put(out, n);
+    if (cd) {
+        ZSTD_CCtx_refCDict(cc, cd);
+    } else {
+        ZSTD_CCtx_refCDict(cc, NULL);
+        ZSTD_CCtx_setParameter(cc, ZSTD_c_compressionLevel, ZLEVEL_NODICT);
+    }
+    size_t r = ZSTD_compress2(cc, out + k, cap - k, src, n);
+    if (ZSTD_isError(r)) {
+        ZSTD_CCtx_reset(cc, ZSTD_reset_session_only);
+        return xa_diag_set(d, XA_ERR_INTERNAL, "zstd: %s", ZSTD_getErrorName(r));
+    }
+    *len = k + r;
     return XA_OK;
 }
 
@@ -567,26 +604,53 @@ static xa_rc body_compress(struct ctx *c, const void *src, size_t n, struct xa_d
     rc = xa_buf_reserve(&c->zbuf, bound);
     if (rc)
         return xa_diag_set(d, rc, "out of memory");
-    unsigned char *out = (unsigned char *)c->zbuf.data;
-    size_t k = xa_sqlc_varint_put(out, n);
-    if (c->cdict) {
-        ZSTD_CCtx_refCDict(c->cctx, c->cdict);
-    } else {
-        ZSTD_CCtx_refCDict(c->cctx, NULL);
-        ZSTD_CCtx_setParameter(c->cctx, ZSTD_c_compressionLevel, ZLEVEL_NODICT);
+    size_t len;
+    rc = compress_with(c->cctx, c->cdict, src, n, (unsigned char *)c->zbuf.data, bound, &len, d);
+    if (!rc)
+        c->zbuf.len = len;
+    return rc;
+}
+
+/* Writer side: make (cdict, cur_dict) visible to prepare() (valid = false hides it). */
+static void publish_dict(struct ctx *c, bool valid)
+{
+    pthread_mutex_lock(&c->mu);
+    c->pub_valid = valid;
+    c->pub_cdict = c->cdict;
+    c->pub_dict = c->cur_dict;
+    pthread_mutex_unlock(&c->mu);
+}
+
+static pthread_key_t tl_cctx_key;
+static pthread_once_t tl_cctx_once = PTHREAD_ONCE_INIT;
+static void tl_cctx_free(void *p) { ZSTD_freeCCtx(p); }
+static void tl_cctx_init(void) { pthread_key_create(&tl_cctx_key, tl_cctx_free); }
+
+/* A compression context of the calling thread (freed when the thread exits). */
+static ZSTD_CCtx *tl_cctx(void)
+{
+    pthread_once(&tl_cctx_once, tl_cctx_init);
+    ZSTD_CCtx *cc = pthread_getspecific(tl_cctx_key);
+    if (!cc && (cc = ZSTD_createCCtx())) {
+        cctx_configure(cc);
+        pthread_setspecific(tl_cctx_key, cc);
     }
-    size_t r = ZSTD_compress2(c->cctx, out + k, bound - k, src, n);
-    if (ZSTD_isError(r)) {
-        ZSTD_CCtx_reset(c->cctx, ZSTD_reset_session_only);
-        return xa_diag_set(d, XA_ERR_INTERNAL, "zstd: %s", ZSTD_getErrorName(r));
-    }
-    c->zbuf.len = k + r;
-    return XA_OK;
+    return cc;
 }
 
 static void dict_state_reset(struct ctx *c)
 {
-    ZSTD_freeCDict(c->cdict);
+    publish_dict(c, false);
+    if (c->cdict) {
+        ZSTD_CDict **r = realloc(c->retired, (c->n_retired + 1) * sizeof(*r));
+        if (r) {
+            c->retired = r;
+            c->retired[c->n_retired++] = c->cdict;
+        } else {
+            /* cannot retire: prepare() is hidden (pub_valid false) but may still be using it;
+             * leaking one dictionary is the safe choice */
+        }
+    }
     c->cdict = NULL;
     c->cur_dict = 0;
     c->dict_state_ok = false;
@@ -636,8 +700,10 @@ static xa_rc dict_state_load(struct ctx *c, struct xa_diag *d)
         while (c->next_train_at <= c->n_nodict - DICT_TRAIN_AT)
             c->next_train_at *= 2; /* earlier training failed: retry at the next doubling */
     }
-    if (!rc)
+    if (!rc) {
         c->dict_state_ok = true;
+        publish_dict(c, true);
+    }
     return rc;
 }
 
@@ -713,6 +779,8 @@ static xa_rc dict_train(struct ctx *c, struct xa_diag *d)
     }
     int64_t id = sqlite3_last_insert_rowid(c->db);
     rc = use_dict(c, id, d);
+    if (!rc)
+        publish_dict(c, true);
     xa_log_debug("store: trained dictionary %" PRId64 " (%zu bytes from %zu records, %.0f ms)",
                  id, dsz, n, (double)(xa_time_mono() - t0) / 1000.0);
 out:
@@ -823,6 +891,10 @@ static void close_ctx(struct ctx *c)
     ZSTD_freeCCtx(c->cctx);
     ZSTD_freeDCtx(c->dctx);
     ZSTD_freeCDict(c->cdict);
+    for (size_t i = 0; i < c->n_retired; i++)
+        ZSTD_freeCDict(c->retired[i]);
+    free(c->retired);
+    pthread_mutex_destroy(&c->mu);
     for (size_t i = 0; i < c->n_dd; i++)
         ZSTD_freeDDict(c->dd[i].dd);
     free(c->dd);
@@ -840,6 +912,8 @@ static xa_rc sq_open(const struct xa_store_cfg *cfg, void **out, struct xa_diag 
     if (!cfg || !cfg->location || !*cfg->location)
         return xa_diag_set(d, XA_ERR_USAGE, "no archive path given");
     struct ctx *c = calloc(1, sizeof(*c));
+    if (c)
+        pthread_mutex_init(&c->mu, NULL);
     if (!c || !(c->path = strdup(cfg->location))) {
         free(c);
         return xa_diag_set(d, XA_ERR_NOMEM, "out of memory");
@@ -898,6 +972,8 @@ static xa_rc sq_open(const struct xa_store_cfg *cfg, void **out, struct xa_diag 
         if ((rc = exec(c, "PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=4000", d)))
             goto out;
         if ((rc = migrate(c, d)))
+            goto out;
+        if ((rc = dict_state_load(c, d))) /* publishes the dictionary for prepare() */
             goto out;
     }
 out:
@@ -1004,11 +1080,20 @@ static xa_rc sq_put(void *ctx, const struct xa_event *ev, enum xa_put_status *st
     unsigned char guid[16];
     bool is_guid = xa_sqlc_guid_pack(ev->record_id, guid);
 
-    xa_buf_reset(&c->body);
-    if ((rc = xa_sqlc_body_encode(ev, &c->body)))
-        return xa_diag_set(d, rc, "record %s: cannot encode", ev->record_id);
-    if ((rc = body_compress(c, c->body.data, c->body.len, d)))
-        return rc;
+    const void *zbody;
+    size_t zlen;
+    if (ev->prepared && ev->prepared_tag == c->cur_dict) {
+        zbody = ev->prepared; /* compressed by prepare() with the dictionary still in use */
+        zlen = ev->prepared_len;
+    } else {
+        xa_buf_reset(&c->body);
+        if ((rc = xa_sqlc_body_encode(ev, &c->body)))
+            return xa_diag_set(d, rc, "record %s: cannot encode", ev->record_id);
+        if ((rc = body_compress(c, c->body.data, c->body.len, d)))
+            return rc;
+        zbody = c->zbuf.data;
+        zlen = c->zbuf.len;
+    }
 
     sqlite3_stmt *st = c->st_ins;
     if (is_guid)
@@ -1022,7 +1107,7 @@ static xa_rc sq_put(void *ctx, const struct xa_event *ev, enum xa_put_status *st
     for (int i = 1; i < 6; i++)
         sqlite3_bind_int64(st, 5 + i, ids[i]);
     sqlite3_bind_int64(st, 11, c->cur_dict);
-    sqlite3_bind_blob(st, 12, c->zbuf.data, (int)c->zbuf.len, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 12, zbody, (int)zlen, SQLITE_STATIC);
     int src = sqlite3_step(st);
     sqlite3_reset(st);
     if (src != SQLITE_DONE)
@@ -1043,12 +1128,18 @@ static xa_rc sq_put(void *ctx, const struct xa_event *ev, enum xa_put_status *st
     }
     int64_t seq = sqlite3_last_insert_rowid(c->db);
 
-    xa_buf_reset(&c->fts);
-    if ((rc = xa_sqlc_fts_doc(ev, &c->fts, FTS_DOC_MAX)))
-        return xa_diag_set(d, rc, "out of memory");
+    const char *text = ev->prepared_text;
+    size_t text_len = ev->prepared_text_len;
+    if (!text) {
+        xa_buf_reset(&c->fts);
+        if ((rc = xa_sqlc_fts_doc(ev, &c->fts, FTS_DOC_MAX)))
+            return xa_diag_set(d, rc, "out of memory");
+        text = c->fts.data ? c->fts.data : "";
+        text_len = c->fts.len;
+    }
     st = c->st_fts;
     sqlite3_bind_int64(st, 1, seq);
-    sqlite3_bind_text(st, 2, c->fts.data ? c->fts.data : "", (int)c->fts.len, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, text, (int)text_len, SQLITE_STATIC);
     src = sqlite3_step(st);
     sqlite3_reset(st);
     if (src != SQLITE_DONE)
@@ -1061,6 +1152,56 @@ static xa_rc sq_put(void *ctx, const struct xa_event *ev, enum xa_put_status *st
             c->next_train_at *= 2;
     }
     *status = XA_PUT_STORED;
+    return XA_OK;
+}
+
+/* Producer-thread half of put(): body encoding, compression with the published dictionary
+ * and the full-text document, into the caller's arena. Touches only thread-safe state:
+ * the published dictionary snapshot (under mu) and a thread-local compression context. */
+static xa_rc sq_prepare(void *ctx, struct xa_event *ev, struct xa_arena *a, struct xa_diag *d)
+{
+    struct ctx *c = ctx;
+    ev->prepared = NULL;
+    ev->prepared_text = NULL;
+    if (c->readonly)
+        return XA_OK;
+    pthread_mutex_lock(&c->mu);
+    bool valid = c->pub_valid;
+    ZSTD_CDict *cd = c->pub_cdict;
+    int64_t tag = c->pub_dict;
+    pthread_mutex_unlock(&c->mu);
+    if (!valid)
+        return XA_OK; /* nothing published yet: put() does the work */
+    ZSTD_CCtx *cc = tl_cctx();
+    if (!cc)
+        return xa_diag_set(d, XA_ERR_NOMEM, "out of memory");
+    struct xa_buf body;
+    xa_buf_init(&body, 0);
+    xa_rc rc = xa_sqlc_body_encode(ev, &body);
+    if (rc) {
+        xa_buf_release(&body);
+        return XA_OK; /* put() reports it with the record id */
+    }
+    size_t cap = ZSTD_compressBound(body.len) + 16, len = 0;
+    unsigned char *out = xa_arena_alloc(a, cap);
+    if (!out) {
+        xa_buf_release(&body);
+        return xa_diag_set(d, XA_ERR_NOMEM, "out of memory");
+    }
+    rc = compress_with(cc, cd, body.data, body.len, out, cap, &len, d);
+    xa_buf_release(&body);
+    if (rc)
+        return rc;
+    struct xa_buf text;
+    xa_buf_init(&text, 0);
+    if (xa_sqlc_fts_doc(ev, &text, FTS_DOC_MAX) == XA_OK) {
+        ev->prepared_text = xa_arena_strndup(a, text.data ? text.data : "", text.len);
+        ev->prepared_text_len = ev->prepared_text ? text.len : 0;
+    }
+    xa_buf_release(&text);
+    ev->prepared = out;
+    ev->prepared_len = len;
+    ev->prepared_tag = tag;
     return XA_OK;
 }
 
@@ -1731,6 +1872,7 @@ out:
 }
 
 const struct xa_store_ops xa_store_sqlite_ops = {
+    .prepare = sq_prepare,
     .name = "sqlite",
     .open = sq_open,
     .close = sq_close,

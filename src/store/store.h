@@ -13,6 +13,7 @@
 #ifndef XA_STORE_STORE_H
 #define XA_STORE_STORE_H
 
+#include "core/arena.h"
 #include "core/rc.h"
 #include "event/event.h"
 
@@ -97,6 +98,12 @@ struct xa_store_ops {
     void (*rollback)(void *ctx);
     xa_rc (*put)(void *ctx, const struct xa_event *ev, enum xa_put_status *status,
                  struct xa_diag *diag);
+    /* Optional (may be NULL): do the CPU-heavy part of put() ahead of time - encoding,
+     * compression, full-text document - storing the result in ev->prepared* (memory from
+     * a). Thread-safe: may run on a producer thread concurrently with put() and the other
+     * operations of the same ctx. put() falls back to doing the work itself when the
+     * prepared form no longer fits the store's state. */
+    xa_rc (*prepare)(void *ctx, struct xa_event *ev, struct xa_arena *a, struct xa_diag *diag);
     xa_rc (*quarantine)(void *ctx, const struct xa_quarantine_item *q, struct xa_diag *diag);
     /* Results in (occurred_at, seq) order, newest first unless q->oldest_first. When
      * q->limit results were produced and more may follow, next_cursor receives a token
