@@ -50,7 +50,7 @@ void xa_import_opts_init(struct xa_import_opts *o)
 {
     memset(o, 0, sizeof(*o));
     o->max_record = 4u << 20;
-    o->batch = 2000;
+    o->batch = 1000;
 }
 
 static void quarantine(struct batch *b, const char *name, long long line, long long off,

@@ -17,7 +17,7 @@ struct xa_import_opts {
     const char *tenant_id;  /* for records without OrganizationId; NULL = none */
     const char *format;     /* force a format by name (see parse/format.h); NULL = detect */
     size_t max_record;      /* bytes; default 4 MiB */
-    size_t batch;           /* records per in-memory batch; default 2000 */
+    size_t batch;           /* records per in-memory batch; default 1000 */
     size_t txn_records;     /* records per store transaction; default 50000 */
     bool dry_run;           /* parse and normalise, store nothing */
     bool progress;          /* progress line on stderr */
