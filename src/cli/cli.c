@@ -17,6 +17,7 @@ static const struct xa_cmd commands[] = {
     {"quarantine", "list input that was refused, with its position and reason", xa_cmd_quarantine, xa_help_quarantine},
     {"generate", "write deterministic, realistic tenant audit activity", xa_cmd_generate, xa_help_generate},
     {"stats", "archive totals: events, duplicates, quarantine, time range, size", xa_cmd_stats, xa_help_stats},
+    {"emulate", "run a fault-injecting Office 365 Management Activity API emulator on loopback", xa_cmd_emulate, xa_help_emulate},
 };
 #define NCMD (sizeof(commands) / sizeof(commands[0]))
 
