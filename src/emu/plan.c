@@ -430,9 +430,15 @@ xa_rc xa_emu_plan_build(const struct xa_emu_plan_opts *o, struct xa_emu_plan **o
     if (o->dup > 0) {
         size_t nb = p->nblobs;
         int64_t *next = malloc((nb ? nb : 1) * sizeof(int64_t));
+        uint32_t *orig = malloc((nb ? nb : 1) * sizeof(uint32_t));
         int64_t last[XA_EMU_MAX_TENANTS * XA_EMU_CT_COUNT];
-        if (!next)
+        if (!next || !orig) {
+            free(next);
+            free(orig);
             goto nomem;
+        }
+        for (size_t i = 0; i < nb; i++)
+            orig[i] = p->blobs[i].nrec; /* only a blob's own records are copied onwards */
         for (size_t i = 0; i < XA_EMU_MAX_TENANTS * XA_EMU_CT_COUNT; i++)
             last[i] = -1;
         for (size_t i = nb; i-- > 0;) {
@@ -447,16 +453,17 @@ xa_rc xa_emu_plan_build(const struct xa_emu_plan_opts *o, struct xa_emu_plan **o
                 continue;
             struct xa_emu_blob *to = &p->blobs[next[i]];
             size_t cap = to->nrec;
-            uint32_t n = p->blobs[i].nrec;
-            for (uint32_t j = 0; j < n; j++) {
+            for (uint32_t j = 0; j < orig[i]; j++) {
                 uint32_t r = p->blobs[i].recs[j];
                 if (xa_emu_rand(o->seed, R_DUP, r) < o->dup && blob_add(to, &cap, r)) {
                     free(next);
+                    free(orig);
                     goto nomem;
                 }
             }
         }
         free(next);
+        free(orig);
     }
     for (size_t i = 0; i < p->nblobs; i++)
         finish_blob(p, o, &p->blobs[i]);
