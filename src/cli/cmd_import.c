@@ -17,14 +17,18 @@ void xa_help_import(FILE *out)
             "                       [--progress|--no-progress] [--max-record BYTES] FILE... (or - for stdin)\n\n"
             "Imports Office 365 audit records. The layout is detected by content: a Management\n"
             "Activity API content blob (one JSON array, any size), JSON Lines, a single record,\n"
-            "concatenated records, each optionally gzip or zstd compressed.\n"
+            "concatenated records; audit log search CSV exports (Purview, Search-UnifiedAuditLog,\n"
+            "tools), Search-AdminAuditLog / Search-MailboxAuditLog CSV or JSON, the admin and\n"
+            "mailbox audit log XML reports, Windows event XML (wevtutil) and EVTX files; each\n"
+            "optionally gzip or zstd compressed. See docs/FORMATS.md.\n"
             "Every record is stored once per (tenant, record Id); a record seen again only\n"
             "increments its duplicate counter. Bad input (broken JSON, no Id or CreationTime,\n"
             "wrong types, over the size limit) is quarantined with its position and reason\n"
             "(see 'exoaudit quarantine list'); nothing is dropped silently.\n\n"
             "  --tenant ID         tenant for records without OrganizationId\n"
             "  --dry-run           parse and normalise only; report what would be stored\n"
-            "  --format NAME       force the input format instead of detecting it by content (json)\n"
+            "  --format NAME       force the input format instead of detecting it by content\n"
+            "                      (json, export-json, csv, xml, evtx)\n"
             "  --summary json      print the summary as JSON on stdout\n"
             "  --max-record BYTES  largest record accepted (default 4 MiB, config import.max_record_bytes)\n"
             "  --progress          force the progress line on stderr (default: when stderr is a terminal)\n\n"
@@ -51,6 +55,16 @@ int xa_cmd_import(struct xa_cli *cli, int argc, char **argv)
         fprintf(stderr, "exoaudit: import.batch_records: expected 1 to 100000\n");
         return XA_EXIT_USAGE;
     }
+    /* identity.domains.<NETBIOS>: <dns.domain> maps DOMAIN\\user of Windows events to UPNs */
+    const char *dk[64], *dv[64];
+    size_t nd = xa_config_prefixed(cli->cfg, "identity.domains.", dk, dv, 64);
+    struct xa_kv domains[64];
+    for (size_t i = 0; i < nd; i++) {
+        domains[i].name = dk[i];
+        domains[i].value = dv[i];
+    }
+    o.domains = nd ? domains : NULL;
+    o.n_domains = nd;
     int progress = -1;
     bool json = false;
     static const struct option opts[] = {

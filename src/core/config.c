@@ -62,6 +62,7 @@ static const char *const known[] = {
     "collect.tenants.*.content_types.*",
     "collect.tenants.*.endpoints.login",
     "collect.tenants.*.endpoints.api",
+    "identity.domains.*",
     NULL,
 };
 
@@ -243,6 +244,19 @@ static const struct item *find(const struct xa_config *c, const char *key)
         if (strcmp(c->items[i].key, key) == 0)
             return &c->items[i];
     return NULL;
+}
+
+size_t xa_config_prefixed(const struct xa_config *c, const char *prefix, const char **keys,
+                          const char **values, size_t max)
+{
+    size_t n = 0, pl = strlen(prefix);
+    for (size_t i = 0; c && i < c->n && n < max; i++)
+        if (strncmp(c->items[i].key, prefix, pl) == 0 && c->items[i].key[pl]) {
+            keys[n] = c->items[i].key + pl;
+            values[n] = c->items[i].value;
+            n++;
+        }
+    return n;
 }
 
 const char *xa_config_get(const struct xa_config *c, const char *key)

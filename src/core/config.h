@@ -21,6 +21,10 @@ struct xa_config *xa_config_empty(void);
 void xa_config_free(struct xa_config *c);
 const char *xa_config_path(const struct xa_config *c); /* NULL for the empty config */
 
+/* Keys starting with prefix (e.g. "identity.domains."), in file order: up to max
+ * (rest of the key after prefix, value) pairs, borrowed from c. Returns the count. */
+size_t xa_config_prefixed(const struct xa_config *c, const char *prefix, const char **keys,
+                          const char **values, size_t max);
 /* Value of key or NULL. */
 const char *xa_config_get(const struct xa_config *c, const char *key);
 /* Typed getters: def when absent; XA_ERR_CONFIG (with file:line) when malformed.

@@ -7,6 +7,10 @@
 /* The registry. Add new formats here (and a probe that scores them). */
 static const struct xa_format_ops *const formats[] = {
     &xa_format_json,
+    &xa_format_export_json,
+    &xa_format_csv,
+    &xa_format_xml,
+    &xa_format_evtx,
     NULL,
 };
 

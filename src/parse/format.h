@@ -33,6 +33,8 @@ struct xa_item {
 struct xa_format_cfg {
     size_t max_record;     /* bytes */
     const char *tenant_id; /* --tenant */
+    const struct xa_kv *domains; /* identity.domains: NETBIOS name -> DNS domain (may be NULL) */
+    size_t n_domains;
 };
 
 struct xa_format_ops {
@@ -51,6 +53,10 @@ struct xa_format_ops {
 };
 
 extern const struct xa_format_ops xa_format_json;
+extern const struct xa_format_ops xa_format_csv;
+extern const struct xa_format_ops xa_format_xml;
+extern const struct xa_format_ops xa_format_evtx;
+extern const struct xa_format_ops xa_format_export_json;
 
 /* All registered formats, NULL-terminated. */
 const struct xa_format_ops *const *xa_formats(void);

@@ -313,7 +313,9 @@ xa_rc xa_import_file(struct xa_store *st, const char *path, const struct xa_impo
         rc = xa_format_detect(c.in, &c.fmt, diag);
     }
     struct xa_format_cfg fc = {.max_record = o->max_record ? o->max_record : (4u << 20),
-                               .tenant_id = o->tenant_id};
+                               .tenant_id = o->tenant_id,
+                               .domains = o->domains,
+                               .n_domains = o->n_domains};
     if (!rc)
         rc = c.fmt->open(c.in, &fc, &c.fctx, diag);
     if (rc) {

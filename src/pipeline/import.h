@@ -21,6 +21,8 @@ struct xa_import_opts {
     size_t txn_records;     /* records per store transaction; default 50000 */
     bool dry_run;           /* parse and normalise, store nothing */
     bool progress;          /* progress line on stderr */
+    const struct xa_kv *domains; /* identity.domains: NETBIOS -> DNS domain (Windows accounts) */
+    size_t n_domains;
 };
 
 struct xa_import_stats {
