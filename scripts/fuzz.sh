@@ -2,7 +2,7 @@
 # Run every libFuzzer target for a bounded time, starting from the seed corpus.
 # Usage: scripts/fuzz.sh BUILD_DIR SECONDS
 set -euo pipefail
-dir=${1:-build/fuzz}; secs=${2:-20}
+dir=$(cd "${1:-build/fuzz}" && pwd); secs=${2:-20}
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 status=0

@@ -25,7 +25,7 @@ xa_rc xa_buf_append(struct xa_buf *b, const void *p, size_t n);
 xa_rc xa_buf_puts(struct xa_buf *b, const char *s);
 xa_rc xa_buf_putc(struct xa_buf *b, char c);
 xa_rc xa_buf_printf(struct xa_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-xa_rc xa_buf_vprintf(struct xa_buf *b, const char *fmt, va_list ap);
+xa_rc xa_buf_vprintf(struct xa_buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 /* Append s (n bytes, or strlen when n == (size_t)-1) as a quoted JSON string; NULL -> null.
  * Invalid UTF-8 bytes are replaced by U+FFFD so the output is always valid JSON. */
 xa_rc xa_buf_json_str(struct xa_buf *b, const char *s, size_t n);

@@ -1384,8 +1384,8 @@ static void bg_login(struct gen *g, int64_t sec)
     struct mbx m;
     owner_ctx(g, &m, pick_human(g));
     static const char *const infos[] = {"Client=IMAP4", "Client=POP3", "Client=ActiveSync",
-                                        "Client=Microsoft.Exchange.Powershell; Microsoft WinRM "
-                                        "Client"};
+                                        ("Client=Microsoft.Exchange.Powershell; Microsoft WinRM "
+                                         "Client")};
     m.client = C_IMAP;
     m.info = RPICK(r, infos);
     mbx_begin(g, sec, "MailboxLogin", 2, &m);

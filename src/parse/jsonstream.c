@@ -253,6 +253,15 @@ static xa_rc finish_record(struct xa_jstream *s, struct xa_jrec *rec, struct xa_
             start_skip(s);
     }
     size_t len = s->pos - s->rec_start;
+    if (s->kind == V_SCALAR && len == 0 && s->pos < s->end) {
+        /* a stray '}' (or similar) where a value should start: consume it, or the
+         * splitter would stand still on it forever (found by fuzz_jsonstream) */
+        s->pos++;
+        s->start = s->pos;
+        s->kind = V_NONE;
+        emit(s, rec, XA_JREC_BROKEN, s->buf + s->rec_start, 1, 1, "unexpected character where a record should start");
+        return XA_OK;
+    }
     if (s->kind == V_LINE) {
         if (len && s->buf[s->rec_start + len - 1] == '\r')
             len--;

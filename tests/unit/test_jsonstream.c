@@ -114,6 +114,21 @@ static void test_too_big_and_truncated(void **st)
     free(t);
 }
 
+/* regression (fuzz_jsonstream): a stray closing brace inside an array made the splitter
+ * return empty records forever */
+static void test_stray_brace(void **st)
+{
+    (void)st;
+    const char *t = "[{\"a\":\"x\"}}, {\"b\":1}]";
+    struct got g;
+    split(t, strlen(t), 4096, &g, NULL);
+    assert_int_equal(g.n, 3);
+    assert_int_equal(g.status[0], XA_JREC_OK);
+    assert_int_equal(g.status[1], XA_JREC_BROKEN);
+    assert_int_equal(g.status[2], XA_JREC_OK);
+    assert_string_equal(g.text[2], "{\"b\":1}");
+}
+
 static void test_not_json(void **st)
 {
     (void)st;
@@ -170,7 +185,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_array),           cmocka_unit_test(test_lines),
         cmocka_unit_test(test_concat_pretty),   cmocka_unit_test(test_too_big_and_truncated),
-        cmocka_unit_test(test_not_json),        cmocka_unit_test(test_compressed),
+        cmocka_unit_test(test_not_json),        cmocka_unit_test(test_stray_brace),        cmocka_unit_test(test_compressed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
