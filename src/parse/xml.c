@@ -556,9 +556,18 @@ static void on_error(struct xa_xml_reader *r, int at_eof)
     const char *here = pos < wend ? wat(r, pos, &avail) : NULL;
     if (!here)
         avail = 0;
-    if (!r->why && here && avail >= 9 &&
-        (strncmp(here, "<!DOCTYPE", 9) == 0 || strncmp(here, "<!ENTITY", 8) == 0))
+    /* expat points into the markup ("<!DOCTYPE" at "DOCTYPE", "</x>" at "x"): look back */
+    size_t bavail = 0;
+    const char *back = here && pos - 2 >= r->wbase ? wat(r, pos - 2, &bavail) : here;
+    if (back == here)
+        bavail = avail;
+    if (!r->why && back && bavail >= 9 &&
+        (memmem(back, bavail < 12 ? bavail : 12, "<!DOCTYPE", 9) ||
+         memmem(back, bavail < 12 ? bavail : 12, "<!ENTITY", 8)))
         msg = "DOCTYPE / entity declarations not allowed (DTDs and entities are refused)";
+    int closing = back && bavail >= 2 &&
+                  ((back[0] == '<' && back[1] == '/') || (bavail >= 3 && back[1] == '<' && back[2] == '/') ||
+                   (here && avail >= 2 && here[0] == '<' && here[1] == '/'));
     char why[400];
     if (r->rdepth) {
         if (at_eof || pos >= wend)
@@ -577,7 +586,7 @@ static void on_error(struct xa_xml_reader *r, int at_eof)
                 len = tot;
             push(r, 1, s ? s : "", len < SAMPLE ? len : SAMPLE, tot, r->rstart, r->rline, why);
         }
-    } else if (here && !(avail >= 2 && here[0] == '<' && here[1] == '/')) {
+    } else if (here && !closing) {
         /* outside any record; closing tags of ancestors after a resync are not data */
         snprintf(why, sizeof(why), "malformed XML at line %lld, column %lld: %s", line, col, msg);
         size_t n = avail < SAMPLE ? avail : SAMPLE;
