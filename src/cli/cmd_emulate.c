@@ -14,52 +14,53 @@
 
 void xa_help_emulate(FILE *out)
 {
-    fprintf(out,
-            "usage: exoaudit emulate [options]\n\n"
-            "Serves an Office 365 Management Activity API (token endpoints v1 and v2 + the\n"
-            "activity feed) on 127.0.0.1 with generated tenant data, a simulated clock and\n"
-            "deterministic fault injection. Prints 'listening on http://127.0.0.1:PORT' when\n"
-            "ready and runs until SIGTERM/SIGINT or --exit-after. See docs/EMULATOR.md.\n\n"
-            "Server:\n"
-            "  --listen ADDR            only 127.0.0.1 (or localhost) is accepted\n"
-            "  --port N                 TCP port (default 0 = pick a free one)\n"
-            "  --ready-file FILE        write the base URL to FILE once listening\n"
-            "  --exit-after SECONDS     stop after this many real seconds\n"
-            "  --manifest FILE          append 'tenant<TAB>contentType<TAB>contentId<TAB>recordId'\n"
-            "                           for every record of every complete blob response\n"
-            "  --losses FILE            append the records of blobs that expired unfetched, with\n"
-            "                           a fifth column: forced-expiry, stopped or retention\n"
-            "Identity:\n"
-            "  --tenant GUID            a tenant (repeatable; default one derived from --seed)\n"
-            "  --client-id ID           the app id (default 3b7e9a10-0000-4000-8000-0000000000bb)\n"
-            "  --client-secret-file F   accept this client secret (first line of F)\n"
-            "  --cert-file PEM          accept client assertions signed for this certificate\n"
-            "  --token-ttl SECONDS      access token lifetime (default 3599)\n"
-            "API:\n"
-            "  --page-size N            content entries per listing page (default 200)\n"
-            "  --rate-limit N           requests a minute per tenant and publisher (default 2000,\n"
-            "                           0 = unlimited)\n"
-            "Data and time:\n"
-            "  --records N              generated records per tenant (default 2000)\n"
-            "  --seed S                 seed of the data and of every fault (default 1)\n"
-            "  --sim-start T            simulated clock start, RFC 3339 or relative (7d = 7 days\n"
-            "                           ago; default 7d)\n"
-            "  --speed X                simulated seconds per real second (default 600)\n"
-            "  --sim-days D             activity spread over D simulated days (default 7)\n"
-            "  --blob-records K         records a blob at most (default 100)\n"
-            "  --blob-span MINUTES      event time a blob covers at most (default 60)\n"
-            "Faults (deterministic from --seed; ratios in [0,1]):\n"
-            "  --fault-429 R            API requests answered 429 AF429 with Retry-After\n"
-            "  --fault-5xx R            API requests answered 500 AF50000 or 503 AF50005\n"
-            "  --latency MS             added to every request (other requests are not blocked)\n"
-            "  --truncate R             blob responses cut in the middle (Content-Length broken)\n"
-            "  --dup-across-blobs R     records also served in the next blob of their stream\n"
-            "  --out-of-order           listings not in time order, records shuffled in blobs\n"
-            "  --late R                 blobs listable 30 min..6 h after their contentCreated\n"
-            "  --expire R               blobs expiring 3..13 min after they become listable\n"
-            "  --token-expire-early R   tokens revoked after 1..20 API requests\n"
-            "  --huge-blob N            one extra Audit.Exchange blob of N records (streamed)\n"
-            "  --clock-offset SECONDS   shift every clock the emulator shows (skew testing)\n");
+    fprintf(
+        out,
+        "usage: exoaudit emulate [options]\n\n"
+        "Serves an Office 365 Management Activity API (token endpoints v1 and v2 + the\n"
+        "activity feed) on 127.0.0.1 with generated tenant data, a simulated clock and\n"
+        "deterministic fault injection. Prints 'listening on http://127.0.0.1:PORT' when\n"
+        "ready and runs until SIGTERM/SIGINT or --exit-after. See docs/EMULATOR.md.\n\n"
+        "Server:\n"
+        "  --listen ADDR            only 127.0.0.1 (or localhost) is accepted\n"
+        "  --port N                 TCP port (default 0 = pick a free one)\n"
+        "  --ready-file FILE        write the base URL to FILE once listening\n"
+        "  --exit-after SECONDS     stop after this many real seconds\n"
+        "  --manifest FILE          append 'tenant<TAB>contentType<TAB>contentId<TAB>recordId'\n"
+        "                           for every record of every complete blob response\n"
+        "  --losses FILE            append the records of blobs that expired unfetched, with\n"
+        "                           a fifth column: forced-expiry, stopped or retention\n"
+        "Identity:\n"
+        "  --tenant GUID            a tenant (repeatable; default one derived from --seed)\n"
+        "  --client-id ID           the app id (default 3b7e9a10-0000-4000-8000-0000000000bb)\n"
+        "  --client-secret-file F   accept this client secret (first line of F)\n"
+        "  --cert-file PEM          accept client assertions signed for this certificate\n"
+        "  --token-ttl SECONDS      access token lifetime (default 3599)\n"
+        "API:\n"
+        "  --page-size N            content entries per listing page (default 200)\n"
+        "  --rate-limit N           requests a minute per tenant and publisher (default 2000,\n"
+        "                           0 = unlimited)\n"
+        "Data and time:\n"
+        "  --records N              generated records per tenant (default 2000)\n"
+        "  --seed S                 seed of the data and of every fault (default 1)\n"
+        "  --sim-start T            simulated clock start, RFC 3339 or relative (7d = 7 days\n"
+        "                           ago; default 7d)\n"
+        "  --speed X                simulated seconds per real second (default 600)\n"
+        "  --sim-days D             activity spread over D simulated days (default 7)\n"
+        "  --blob-records K         records a blob at most (default 100)\n"
+        "  --blob-span MINUTES      event time a blob covers at most (default 60)\n"
+        "Faults (deterministic from --seed; ratios in [0,1]):\n"
+        "  --fault-429 R            API requests answered 429 AF429 with Retry-After\n"
+        "  --fault-5xx R            API requests answered 500 AF50000 or 503 AF50005\n"
+        "  --latency MS             added to every request (other requests are not blocked)\n"
+        "  --truncate R             blob responses cut in the middle (Content-Length broken)\n"
+        "  --dup-across-blobs R     records also served in the next blob of their stream\n"
+        "  --out-of-order           listings not in time order, records shuffled in blobs\n"
+        "  --late R                 blobs listable 30 min..6 h after their contentCreated\n"
+        "  --expire R               blobs expiring 3..13 min after they become listable\n"
+        "  --token-expire-early R   tokens revoked after 1..20 API requests\n"
+        "  --huge-blob N            one extra Audit.Exchange blob of N records (streamed)\n"
+        "  --clock-offset SECONDS   shift every clock the emulator shows (skew testing)\n");
 }
 
 static volatile sig_atomic_t got_signal;
@@ -106,9 +107,36 @@ static char *read_secret(const char *path)
 }
 
 enum {
-    O_LISTEN = 256, O_PORT, O_READY, O_EXIT, O_MANIFEST, O_LOSSES, O_TENANT, O_CLIENT, O_SECRET,
-    O_CERT, O_TTL, O_PAGE, O_RATE, O_RECORDS, O_SEED, O_SIMSTART, O_SPEED, O_DAYS, O_BLOBREC,
-    O_BLOBSPAN, O_F429, O_F5XX, O_LAT, O_TRUNC, O_DUP, O_OOO, O_LATE, O_EXPIRE, O_TOKX, O_HUGE,
+    O_LISTEN = 256,
+    O_PORT,
+    O_READY,
+    O_EXIT,
+    O_MANIFEST,
+    O_LOSSES,
+    O_TENANT,
+    O_CLIENT,
+    O_SECRET,
+    O_CERT,
+    O_TTL,
+    O_PAGE,
+    O_RATE,
+    O_RECORDS,
+    O_SEED,
+    O_SIMSTART,
+    O_SPEED,
+    O_DAYS,
+    O_BLOBREC,
+    O_BLOBSPAN,
+    O_F429,
+    O_F5XX,
+    O_LAT,
+    O_TRUNC,
+    O_DUP,
+    O_OOO,
+    O_LATE,
+    O_EXPIRE,
+    O_TOKX,
+    O_HUGE,
     O_OFFSET
 };
 
@@ -119,39 +147,38 @@ int xa_cmd_emulate(struct xa_cli *cli, int argc, char **argv)
     xa_emu_opts_init(&o);
     const char *ready = NULL, *secret_file = NULL, *sim_start = NULL;
     double exit_after = 0;
-    static const struct option opts[] = {
-        {"listen", required_argument, NULL, O_LISTEN},
-        {"port", required_argument, NULL, O_PORT},
-        {"ready-file", required_argument, NULL, O_READY},
-        {"exit-after", required_argument, NULL, O_EXIT},
-        {"manifest", required_argument, NULL, O_MANIFEST},
-        {"losses", required_argument, NULL, O_LOSSES},
-        {"tenant", required_argument, NULL, O_TENANT},
-        {"client-id", required_argument, NULL, O_CLIENT},
-        {"client-secret-file", required_argument, NULL, O_SECRET},
-        {"cert-file", required_argument, NULL, O_CERT},
-        {"token-ttl", required_argument, NULL, O_TTL},
-        {"page-size", required_argument, NULL, O_PAGE},
-        {"rate-limit", required_argument, NULL, O_RATE},
-        {"records", required_argument, NULL, O_RECORDS},
-        {"seed", required_argument, NULL, O_SEED},
-        {"sim-start", required_argument, NULL, O_SIMSTART},
-        {"speed", required_argument, NULL, O_SPEED},
-        {"sim-days", required_argument, NULL, O_DAYS},
-        {"blob-records", required_argument, NULL, O_BLOBREC},
-        {"blob-span", required_argument, NULL, O_BLOBSPAN},
-        {"fault-429", required_argument, NULL, O_F429},
-        {"fault-5xx", required_argument, NULL, O_F5XX},
-        {"latency", required_argument, NULL, O_LAT},
-        {"truncate", required_argument, NULL, O_TRUNC},
-        {"dup-across-blobs", required_argument, NULL, O_DUP},
-        {"out-of-order", no_argument, NULL, O_OOO},
-        {"late", required_argument, NULL, O_LATE},
-        {"expire", required_argument, NULL, O_EXPIRE},
-        {"token-expire-early", required_argument, NULL, O_TOKX},
-        {"huge-blob", required_argument, NULL, O_HUGE},
-        {"clock-offset", required_argument, NULL, O_OFFSET},
-        {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {{"listen", required_argument, NULL, O_LISTEN},
+                                         {"port", required_argument, NULL, O_PORT},
+                                         {"ready-file", required_argument, NULL, O_READY},
+                                         {"exit-after", required_argument, NULL, O_EXIT},
+                                         {"manifest", required_argument, NULL, O_MANIFEST},
+                                         {"losses", required_argument, NULL, O_LOSSES},
+                                         {"tenant", required_argument, NULL, O_TENANT},
+                                         {"client-id", required_argument, NULL, O_CLIENT},
+                                         {"client-secret-file", required_argument, NULL, O_SECRET},
+                                         {"cert-file", required_argument, NULL, O_CERT},
+                                         {"token-ttl", required_argument, NULL, O_TTL},
+                                         {"page-size", required_argument, NULL, O_PAGE},
+                                         {"rate-limit", required_argument, NULL, O_RATE},
+                                         {"records", required_argument, NULL, O_RECORDS},
+                                         {"seed", required_argument, NULL, O_SEED},
+                                         {"sim-start", required_argument, NULL, O_SIMSTART},
+                                         {"speed", required_argument, NULL, O_SPEED},
+                                         {"sim-days", required_argument, NULL, O_DAYS},
+                                         {"blob-records", required_argument, NULL, O_BLOBREC},
+                                         {"blob-span", required_argument, NULL, O_BLOBSPAN},
+                                         {"fault-429", required_argument, NULL, O_F429},
+                                         {"fault-5xx", required_argument, NULL, O_F5XX},
+                                         {"latency", required_argument, NULL, O_LAT},
+                                         {"truncate", required_argument, NULL, O_TRUNC},
+                                         {"dup-across-blobs", required_argument, NULL, O_DUP},
+                                         {"out-of-order", no_argument, NULL, O_OOO},
+                                         {"late", required_argument, NULL, O_LATE},
+                                         {"expire", required_argument, NULL, O_EXPIRE},
+                                         {"token-expire-early", required_argument, NULL, O_TOKX},
+                                         {"huge-blob", required_argument, NULL, O_HUGE},
+                                         {"clock-offset", required_argument, NULL, O_OFFSET},
+                                         {NULL, 0, NULL, 0}};
     int c;
     uint64_t v;
     double d;

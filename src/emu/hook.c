@@ -75,8 +75,8 @@ static int send_all(int fd, const char *p, size_t n)
     return 0;
 }
 
-int xa_emu_hook_post(const char *url, const char *const *headers, size_t nheaders,
-                     const char *body, size_t len, int timeout_ms, struct xa_diag *diag)
+int xa_emu_hook_post(const char *url, const char *const *headers, size_t nheaders, const char *body,
+                     size_t len, int timeout_ms, struct xa_diag *diag)
 {
     struct target t;
     if (!parse_url(url, &t)) {

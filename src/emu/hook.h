@@ -16,7 +16,7 @@ bool xa_emu_hook_url_ok(const char *url);
 /* POST body (Content-Type: application/json; charset=utf-8) with extra header lines
  * ("Name: value", no CRLF) to url. Waits at most timeout_ms for each socket operation.
  * Returns the HTTP status, or -1 with diag filled when the exchange failed. */
-int xa_emu_hook_post(const char *url, const char *const *headers, size_t nheaders,
-                     const char *body, size_t len, int timeout_ms, struct xa_diag *diag);
+int xa_emu_hook_post(const char *url, const char *const *headers, size_t nheaders, const char *body,
+                     size_t len, int timeout_ms, struct xa_diag *diag);
 
 #endif

@@ -157,9 +157,8 @@ const char *xa_emu_cert_x5t(const struct xa_emu_cert *c)
     return c->x5t;
 }
 
-__attribute__((format(printf, 5, 6))) static int refuse(struct xa_emu_jwt_err *e, int http,
-                                                        const char *error, long code,
-                                                        const char *fmt, ...)
+__attribute__((format(printf, 5, 6))) static int
+refuse(struct xa_emu_jwt_err *e, int http, const char *error, long code, const char *fmt, ...)
 {
     e->http = http;
     e->error = error;
@@ -190,14 +189,12 @@ static bool aud_ok(const struct xa_json *aud, const char *const *auds, size_t na
 #define SKEW 300
 
 int xa_emu_jwt_verify(const struct xa_emu_cert *c, const char *jwt, const char *const *auds,
-                      size_t naud, const char *client_id, int64_t now_s,
-                      struct xa_emu_jwt_err *err)
+                      size_t naud, const char *client_id, int64_t now_s, struct xa_emu_jwt_err *err)
 {
     const char *d1 = strchr(jwt, '.');
     const char *d2 = d1 ? strchr(d1 + 1, '.') : NULL;
     if (!d1 || !d2 || strchr(d2 + 1, '.'))
-        return refuse(err, 400, "invalid_request", 50027,
-                      "JWT token is invalid or malformed.");
+        return refuse(err, 400, "invalid_request", 50027, "JWT token is invalid or malformed.");
     size_t hn = 0, pn = 0, sn = 0;
     unsigned char *h = b64url_dec(jwt, (size_t)(d1 - jwt), &hn);
     unsigned char *p = b64url_dec(d1 + 1, (size_t)(d2 - d1 - 1), &pn);

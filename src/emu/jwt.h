@@ -35,9 +35,9 @@ struct xa_emu_jwt_err {
 /* Verify assertion. auds lists the acceptable audiences (naud >= 1); client_id is the
  * configured application id; now_s the verifier's clock in seconds (5 minutes of skew are
  * tolerated, as Entra ID does). Returns 0 when valid, -1 with *err filled otherwise. */
-int xa_emu_jwt_verify(const struct xa_emu_cert *c, const char *assertion,
-                      const char *const *auds, size_t naud, const char *client_id,
-                      int64_t now_s, struct xa_emu_jwt_err *err);
+int xa_emu_jwt_verify(const struct xa_emu_cert *c, const char *assertion, const char *const *auds,
+                      size_t naud, const char *client_id, int64_t now_s,
+                      struct xa_emu_jwt_err *err);
 
 /* base64url without padding of in[0..n) into out (NUL-terminated); out holds 4n/3 + 4 bytes.
  * Returns the length. */

@@ -13,8 +13,7 @@
 #include <time.h>
 
 static const char *const ct_names[XA_EMU_CT_COUNT] = {
-    "Audit.AzureActiveDirectory", "Audit.Exchange", "Audit.SharePoint", "Audit.General",
-    "DLP.All"};
+    "Audit.AzureActiveDirectory", "Audit.Exchange", "Audit.SharePoint", "Audit.General", "DLP.All"};
 
 const char *xa_emu_ct_name(int ct)
 {
@@ -62,8 +61,17 @@ double xa_emu_rand(uint64_t seed, uint64_t what, uint64_t i)
 
 /* "what" tags of the random streams */
 enum {
-    R_LAT = 1, R_LATMS, R_LATLONG, R_LATE, R_LATEDELAY, R_SHORT, R_SHORTLEN, R_DUP, R_SHUF,
-    R_ORDER, R_HUGE
+    R_LAT = 1,
+    R_LATMS,
+    R_LATLONG,
+    R_LATE,
+    R_LATEDELAY,
+    R_SHORT,
+    R_SHORTLEN,
+    R_DUP,
+    R_SHUF,
+    R_ORDER,
+    R_HUGE
 };
 
 char *xa_emu_fmt_ms(int64_t us, char buf[32])
@@ -214,19 +222,19 @@ static xa_rc blob_add(struct xa_emu_blob *bl, size_t *cap, uint32_t rec)
 }
 
 /* Cut the records of one tenant (recs[from..to), time order) into blobs per content type. */
-static xa_rc cut_tenant(struct builder *b, const struct xa_emu_plan_opts *o, size_t from,
-                        size_t to, uint16_t tenant)
+static xa_rc cut_tenant(struct builder *b, const struct xa_emu_plan_opts *o, size_t from, size_t to,
+                        uint16_t tenant)
 {
     struct xa_emu_plan *p = b->p;
-    int64_t open[XA_EMU_CT_COUNT];  /* blob serial or -1 */
+    int64_t open[XA_EMU_CT_COUNT]; /* blob serial or -1 */
     size_t caps[XA_EMU_CT_COUNT];
     for (int c = 0; c < XA_EMU_CT_COUNT; c++)
         open[c] = -1;
     for (size_t i = from; i < to; i++) {
         int c = p->recs[i].ct;
         struct xa_emu_blob *bl = open[c] >= 0 ? &p->blobs[open[c]] : NULL;
-        if (bl && (bl->nrec >= o->blob_records ||
-                   p->recs[i].t - p->recs[bl->recs[0]].t > o->blob_span))
+        if (bl &&
+            (bl->nrec >= o->blob_records || p->recs[i].t - p->recs[bl->recs[0]].t > o->blob_span))
             bl = NULL;
         if (!bl) {
             bl = new_blob(b, tenant, (uint8_t)c);
@@ -302,8 +310,8 @@ static void finish_blob(struct xa_emu_plan *p, const struct xa_emu_plan_opts *o,
         lower[i] = (char)(ch >= 'A' && ch <= 'Z' ? ch + 32 : ch);
     }
     lower[i] = under[i] = 0;
-    snprintf(bl->content_id, sizeof(bl->content_id), "%s%06u$%s%06u$%s$%s$na%04u", c1,
-             bl->serial, c2, bl->serial, lower, under, (unsigned)bl->tenant);
+    snprintf(bl->content_id, sizeof(bl->content_id), "%s%06u$%s%06u$%s$%s$na%04u", c1, bl->serial,
+             c2, bl->serial, lower, under, (unsigned)bl->tenant);
 }
 
 static int cmp_u64(const void *a, const void *b)

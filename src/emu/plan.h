@@ -15,11 +15,11 @@
 #include <stdint.h>
 
 enum xa_emu_ct {
-    XA_EMU_CT_AAD = 0,   /* Audit.AzureActiveDirectory */
-    XA_EMU_CT_EXCHANGE,  /* Audit.Exchange */
+    XA_EMU_CT_AAD = 0,    /* Audit.AzureActiveDirectory */
+    XA_EMU_CT_EXCHANGE,   /* Audit.Exchange */
     XA_EMU_CT_SHAREPOINT, /* Audit.SharePoint (SharePoint + OneDrive) */
-    XA_EMU_CT_GENERAL,   /* Audit.General (every other workload) */
-    XA_EMU_CT_DLP,       /* DLP.All (always empty) */
+    XA_EMU_CT_GENERAL,    /* Audit.General (every other workload) */
+    XA_EMU_CT_DLP,        /* DLP.All (always empty) */
     XA_EMU_CT_COUNT
 };
 
@@ -40,10 +40,10 @@ uint64_t xa_emu_hash(uint64_t seed, uint64_t what, uint64_t i);
 double xa_emu_rand(uint64_t seed, uint64_t what, uint64_t i);
 
 struct xa_emu_rec {
-    uint64_t off;   /* byte offset of the record text in the data */
-    uint32_t len;   /* record text length (no newline) */
-    uint32_t id;    /* offset of the NUL-terminated record Id in the id pool */
-    int64_t t;      /* CreationTime, us */
+    uint64_t off; /* byte offset of the record text in the data */
+    uint32_t len; /* record text length (no newline) */
+    uint32_t id;  /* offset of the NUL-terminated record Id in the id pool */
+    int64_t t;    /* CreationTime, us */
     uint16_t tenant;
     uint8_t ct;
 };
@@ -56,13 +56,13 @@ enum {
 
 struct xa_emu_blob {
     char content_id[160];
-    int64_t created;  /* contentCreated, us (millisecond precision) */
-    int64_t visible;  /* simulated time from which it is listed (== created unless LATE) */
-    int64_t expires;  /* contentExpiration, us */
-    uint32_t *recs;   /* record indexes, in serving order */
+    int64_t created; /* contentCreated, us (millisecond precision) */
+    int64_t visible; /* simulated time from which it is listed (== created unless LATE) */
+    int64_t expires; /* contentExpiration, us */
+    uint32_t *recs;  /* record indexes, in serving order */
     uint32_t nrec;
-    uint32_t serial;  /* index in plan->blobs */
-    uint64_t bytes;   /* size of the served JSON array "[r,r,...]" */
+    uint32_t serial; /* index in plan->blobs */
+    uint64_t bytes;  /* size of the served JSON array "[r,r,...]" */
     uint16_t tenant;
     uint8_t ct;
     uint8_t flags;
@@ -76,28 +76,28 @@ struct xa_emu_stream {
 
 struct xa_emu_plan_opts {
     uint64_t seed;
-    uint64_t records;        /* per tenant */
-    uint32_t blob_records;   /* max records a blob (>= 1) */
-    int64_t blob_span;       /* us; a blob covers at most this much event time */
-    int64_t origin;          /* us; first record time */
-    int64_t span;            /* us; activity spread over [origin, origin + span) */
+    uint64_t records;      /* per tenant */
+    uint32_t blob_records; /* max records a blob (>= 1) */
+    int64_t blob_span;     /* us; a blob covers at most this much event time */
+    int64_t origin;        /* us; first record time */
+    int64_t span;          /* us; activity spread over [origin, origin + span) */
     const char *const *tenants;
-    size_t ntenants;         /* 1..XA_EMU_MAX_TENANTS */
-    double dup;              /* ratio of records also placed in the next blob */
-    double late;             /* ratio of blobs listable 30 min..6 h after contentCreated */
-    double expire;           /* ratio of blobs with a few minutes of life */
-    bool out_of_order;       /* shuffle listing order and records inside blobs */
-    uint64_t huge;           /* records of one extra blob in the first tenant, 0 = none */
+    size_t ntenants;   /* 1..XA_EMU_MAX_TENANTS */
+    double dup;        /* ratio of records also placed in the next blob */
+    double late;       /* ratio of blobs listable 30 min..6 h after contentCreated */
+    double expire;     /* ratio of blobs with a few minutes of life */
+    bool out_of_order; /* shuffle listing order and records inside blobs */
+    uint64_t huge;     /* records of one extra blob in the first tenant, 0 = none */
 };
 
 void xa_emu_plan_opts_init(struct xa_emu_plan_opts *o);
 
 struct xa_emu_plan {
-    const char *data;        /* mapped records, JSON Lines */
+    const char *data; /* mapped records, JSON Lines */
     size_t data_len;
     struct xa_emu_rec *recs;
     size_t nrecs;
-    char *ids;               /* id pool */
+    char *ids; /* id pool */
     size_t ids_len;
     struct xa_emu_blob *blobs;
     size_t nblobs;

@@ -55,13 +55,13 @@ struct sub {
     int64_t hook_exp;   /* simulated, XA_TIME_NONE = never */
     int64_t hook_since; /* simulated time the webhook was registered */
     int hook_fails;
-    int64_t hook_next;  /* monotonic us of the next delivery attempt */
+    int64_t hook_next; /* monotonic us of the next delivery attempt */
 };
 
 struct tok {
     unsigned char hash[32];
     int tenant;
-    int64_t expires; /* monotonic us */
+    int64_t expires;   /* monotonic us */
     int64_t uses_left; /* -1 = no early revocation */
 };
 
@@ -278,8 +278,8 @@ static enum MHD_Result denied(struct xa_emu *e, struct MHD_Connection *con)
     return reply(e, con, 401, body, sizeof(body) - 1, false, h, 1);
 }
 
-static enum MHD_Result throttled(struct xa_emu *e, struct MHD_Connection *con,
-                                 const char *method, const char *pub, int64_t retry_s)
+static enum MHD_Result throttled(struct xa_emu *e, struct MHD_Connection *con, const char *method,
+                                 const char *pub, int64_t retry_s)
 {
     char ra[24], msg[160];
     snprintf(ra, sizeof(ra), "%lld", (long long)(retry_s < 1 ? 1 : retry_s));
@@ -308,17 +308,19 @@ aad_error(struct xa_emu *e, struct MHD_Connection *con, unsigned status, const c
     xa_time_format(login_now(e) / SEC_US * SEC_US, ts);
     ts[10] = ' ';
     char desc[800];
-    snprintf(desc, sizeof(desc), "AADSTS%ld: %s\r\nTrace ID: %s\r\nCorrelation ID: %s\r\nTimestamp: %s",
-             code, msg, trace, corr, ts);
+    snprintf(desc, sizeof(desc),
+             "AADSTS%ld: %s\r\nTrace ID: %s\r\nCorrelation ID: %s\r\nTimestamp: %s", code, msg,
+             trace, corr, ts);
     struct xa_buf b;
     xa_buf_init(&b, 0);
     xa_buf_puts(&b, "{\"error\":");
     xa_buf_json_str(&b, error, (size_t)-1);
     xa_buf_puts(&b, ",\"error_description\":");
     xa_buf_json_str(&b, desc, (size_t)-1);
-    xa_buf_printf(&b, ",\"error_codes\":[%ld],\"timestamp\":\"%s\",\"trace_id\":\"%s\","
-                      "\"correlation_id\":\"%s\",\"error_uri\":"
-                      "\"https://login.microsoftonline.com/error?code=%ld\"}",
+    xa_buf_printf(&b,
+                  ",\"error_codes\":[%ld],\"timestamp\":\"%s\",\"trace_id\":\"%s\","
+                  "\"correlation_id\":\"%s\",\"error_uri\":"
+                  "\"https://login.microsoftonline.com/error?code=%ld\"}",
                   code, ts, trace, corr, code);
     struct hdr h[] = {{"Cache-Control", "no-store, no-cache"}, {"Pragma", "no-cache"}};
     return reply_buf(e, con, status, &b, true, h, 2);
@@ -399,9 +401,9 @@ static bool resource_ok(const struct xa_emu *e, const char *res, size_t n)
     return strlen(e->url) == n && strncmp(e->url, res, n) == 0;
 }
 
-static enum MHD_Result token_endpoint(struct xa_emu *e, struct MHD_Connection *con,
-                                      struct req *r, const char *tenant, bool v2,
-                                      const char *method, const char *path)
+static enum MHD_Result token_endpoint(struct xa_emu *e, struct MHD_Connection *con, struct req *r,
+                                      const char *tenant, bool v2, const char *method,
+                                      const char *path)
 {
     pthread_mutex_lock(&e->mu);
     e->st.token_requests++;
@@ -465,11 +467,12 @@ static enum MHD_Result token_endpoint(struct xa_emu *e, struct MHD_Connection *c
             goto out;
         }
         if (!resource_ok(e, res, n - 9)) {
-            ret = aad_error(e, con, 400, "invalid_resource", 500011,
-                            "The resource principal named %.*s was not found in the tenant named "
-                            "%s. This can happen if the application has not been installed by the "
-                            "administrator of the tenant or consented to by any user in the tenant.",
-                            (int)(n - 9), res, e->plan->tenants[t]);
+            ret =
+                aad_error(e, con, 400, "invalid_resource", 500011,
+                          "The resource principal named %.*s was not found in the tenant named "
+                          "%s. This can happen if the application has not been installed by the "
+                          "administrator of the tenant or consented to by any user in the tenant.",
+                          (int)(n - 9), res, e->plan->tenants[t]);
             goto out;
         }
     } else if (!resource_ok(e, res, strlen(res))) {
@@ -513,8 +516,8 @@ static enum MHD_Result token_endpoint(struct xa_emu *e, struct MHD_Connection *c
         snprintf(aud2, sizeof(aud2), "http://%s%s", host ? host : "127.0.0.1", path);
         const char *auds[] = {aud1, aud2};
         struct xa_emu_jwt_err je;
-        if (xa_emu_jwt_verify(e->cert, assertion, auds, 2, e->o.client_id,
-                              login_now(e) / SEC_US, &je) != 0) {
+        if (xa_emu_jwt_verify(e->cert, assertion, auds, 2, e->o.client_id, login_now(e) / SEC_US,
+                              &je) != 0) {
             ret = aad_error(e, con, (unsigned)je.http, je.error, je.aadsts, "%s", je.desc);
             goto out;
         }
@@ -663,8 +666,8 @@ static bool streq_null(const char *a, const char *b)
     return (!a && !b) || (a && b && strcmp(a, b) == 0);
 }
 
-static enum MHD_Result op_start(struct xa_emu *e, struct MHD_Connection *con, struct req *r,
-                                int t, const char *pub)
+static enum MHD_Result op_start(struct xa_emu *e, struct MHD_Connection *con, struct req *r, int t,
+                                const char *pub)
 {
     enum MHD_Result ret;
     int ct;
@@ -807,7 +810,8 @@ static enum MHD_Result op_stop(struct xa_emu *e, struct MHD_Connection *con, int
     struct sub *s = &e->subs[t][ct];
     if (!s->exists) {
         pthread_mutex_unlock(&e->mu);
-        return api_error(e, con, 400, "AF20022", "No subscription found for the specified content type.");
+        return api_error(e, con, 400, "AF20022",
+                         "No subscription found for the specified content type.");
     }
     bool fail = false;
     if (s->enabled) {
@@ -875,9 +879,8 @@ static bool parse_next(const char *s, size_t *pos)
     return true;
 }
 
-static void next_uri(struct xa_emu *e, struct xa_buf *u, const char *tenant, const char *op,
-                     int ct, const char *st, const char *et, const char *pub, int64_t key_time,
-                     size_t pos)
+static void next_uri(struct xa_emu *e, struct xa_buf *u, const char *tenant, const char *op, int ct,
+                     const char *st, const char *et, const char *pub, int64_t key_time, size_t pos)
 {
     char c[32];
     xa_emu_fmt_ms(key_time, c);
@@ -887,8 +890,9 @@ static void next_uri(struct xa_emu *e, struct xa_buf *u, const char *tenant, con
         if (c[i] >= '0' && c[i] <= '9')
             tok[j++] = c[i];
     snprintf(tok + j, sizeof(tok) - (size_t)j, "R%09zu", pos);
-    xa_buf_printf(u, "%s/api/v1.0/%s/activity/feed/subscriptions/%s?contentType=%s&startTime=",
-                  e->url, tenant, op, xa_emu_ct_name(ct));
+    xa_buf_printf(u,
+                  "%s/api/v1.0/%s/activity/feed/subscriptions/%s?contentType=%s&startTime=", e->url,
+                  tenant, op, xa_emu_ct_name(ct));
     url_encode(u, st);
     xa_buf_puts(u, "&endTime=");
     url_encode(u, et);
@@ -911,7 +915,8 @@ static enum MHD_Result op_content(struct xa_emu *e, struct MHD_Connection *con, 
     bool exists = e->subs[t][ct].exists, enabled = e->subs[t][ct].enabled;
     pthread_mutex_unlock(&e->mu);
     if (!exists || !enabled)
-        return api_error(e, con, 400, "AF20022", "No subscription found for the specified content type.");
+        return api_error(e, con, 400, "AF20022",
+                         "No subscription found for the specified content type.");
     const char *st = qarg(con, "startTime"), *et = qarg(con, "endTime");
     int64_t t0, t1;
     enum xa_emu_win w = xa_emu_window_check(st, et, now, &t0, &t1);
@@ -1084,8 +1089,8 @@ static bool mark_lost(struct xa_emu *e, uint32_t serial)
     return true;
 }
 
-static enum MHD_Result op_blob(struct xa_emu *e, struct MHD_Connection *con, struct req *r,
-                               int t, const char *cid)
+static enum MHD_Result op_blob(struct xa_emu *e, struct MHD_Connection *con, struct req *r, int t,
+                               const char *cid)
 {
     uint32_t serial;
     xa_rc rc = xa_emu_plan_find(e->plan, cid, &serial);
@@ -1099,7 +1104,8 @@ static enum MHD_Result op_blob(struct xa_emu *e, struct MHD_Connection *con, str
     const struct sub *s = &e->subs[t][bl->ct];
     if (!s->exists || !s->enabled) {
         pthread_mutex_unlock(&e->mu);
-        return api_error(e, con, 400, "AF20022", "No subscription found for the specified content type.");
+        return api_error(e, con, 400, "AF20022",
+                         "No subscription found for the specified content type.");
     }
     if (bl->visible > now || hidden_by_stop(s, bl->visible)) {
         pthread_mutex_unlock(&e->mu);
@@ -1125,9 +1131,9 @@ static enum MHD_Result op_blob(struct xa_emu *e, struct MHD_Connection *con, str
     br->plan = e->plan;
     br->bl = bl;
     br->cut = UINT64_MAX;
-    r->truncate = e->o.truncate > 0 &&
-                  xa_emu_rand(e->plan->seed, 0x7472756e, ((uint64_t)serial << 24) ^ attempt) <
-                      e->o.truncate;
+    r->truncate =
+        e->o.truncate > 0 &&
+        xa_emu_rand(e->plan->seed, 0x7472756e, ((uint64_t)serial << 24) ^ attempt) < e->o.truncate;
     if (r->truncate)
         br->cut = bl->bytes > 2 ? bl->bytes / 2 : 1;
     struct MHD_Response *rsp =
@@ -1158,8 +1164,8 @@ static enum MHD_Result not_found(struct xa_emu *e, struct MHD_Connection *con, c
     struct xa_buf b;
     xa_buf_init(&b, 0);
     char msg[700];
-    snprintf(msg, sizeof(msg), "No HTTP resource was found that matches the request URI '%s%.500s'.",
-             e->url, url);
+    snprintf(msg, sizeof(msg),
+             "No HTTP resource was found that matches the request URI '%s%.500s'.", e->url, url);
     xa_buf_puts(&b, "{\"Message\":");
     xa_buf_json_str(&b, msg, (size_t)-1);
     xa_buf_putc(&b, '}');
@@ -1169,14 +1175,14 @@ static enum MHD_Result not_found(struct xa_emu *e, struct MHD_Connection *con, c
 static enum MHD_Result bad_method(struct xa_emu *e, struct MHD_Connection *con, const char *m)
 {
     char body[160];
-    int n = snprintf(body, sizeof(body),
-                     "{\"Message\":\"The requested resource does not support http method '%.20s'.\"}",
-                     m);
+    int n = snprintf(
+        body, sizeof(body),
+        "{\"Message\":\"The requested resource does not support http method '%.20s'.\"}", m);
     return reply(e, con, 405, body, (size_t)n, false, NULL, 0);
 }
 
-static enum MHD_Result api(struct xa_emu *e, struct MHD_Connection *con, struct req *r,
-                           char **seg, int nseg, const char *method, const char *url)
+static enum MHD_Result api(struct xa_emu *e, struct MHD_Connection *con, struct req *r, char **seg,
+                           int nseg, const char *method, const char *url)
 {
     const char *tenant = seg[2];
     pthread_mutex_lock(&e->mu);
@@ -1228,8 +1234,8 @@ static enum MHD_Result api(struct xa_emu *e, struct MHD_Connection *con, struct 
                 retry = 1;
         }
     }
-    bool f429 = !retry && e->o.fault_429 > 0 &&
-                xa_emu_rand(e->plan->seed, 0x66343239, n) < e->o.fault_429;
+    bool f429 =
+        !retry && e->o.fault_429 > 0 && xa_emu_rand(e->plan->seed, 0x66343239, n) < e->o.fault_429;
     bool f5xx = !retry && !f429 && e->o.fault_5xx > 0 &&
                 xa_emu_rand(e->plan->seed, 0x66357878, n) < e->o.fault_5xx;
     if (retry || f429)
@@ -1555,7 +1561,8 @@ xa_rc xa_emu_start(const struct xa_emu_opts *o, struct xa_emu **out, struct xa_d
             e->subs[t][c].last_start = XA_TIME_NONE;
     xa_rc rc = XA_OK;
     if (o->speed <= 0 || o->page_size < 1 || o->token_ttl < 1) {
-        rc = xa_diag_set(diag, XA_ERR_USAGE, "emulator: speed, page size and token TTL must be > 0");
+        rc =
+            xa_diag_set(diag, XA_ERR_USAGE, "emulator: speed, page size and token TTL must be > 0");
         goto fail;
     }
     if (o->client_secret) {
@@ -1625,12 +1632,12 @@ xa_rc xa_emu_start(const struct xa_emu_opts *o, struct xa_emu **out, struct xa_d
     sa.sin_family = AF_INET;
     sa.sin_port = htons((uint16_t)o->port);
     sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    e->d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
-                                MHD_USE_POLL | MHD_USE_ERROR_LOG,
-                            0, NULL, NULL, handler, e, MHD_OPTION_SOCK_ADDR,
-                            (struct sockaddr *)&sa, MHD_OPTION_NOTIFY_COMPLETED, completed, e,
-                            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
-                            MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_END);
+    e->d =
+        MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
+                             MHD_USE_POLL | MHD_USE_ERROR_LOG,
+                         0, NULL, NULL, handler, e, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+                         MHD_OPTION_NOTIFY_COMPLETED, completed, e, MHD_OPTION_CONNECTION_TIMEOUT,
+                         (unsigned)120, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_END);
     if (!e->d) {
         rc = xa_diag_set(diag, XA_ERR_NET, "emulator: cannot listen on 127.0.0.1:%u", o->port);
         goto fail;

@@ -17,21 +17,21 @@
 #include <stdio.h>
 
 struct xa_emu_opts {
-    unsigned port;                 /* 0 = pick a free port */
+    unsigned port; /* 0 = pick a free port */
     const char *tenants[XA_EMU_MAX_TENANTS];
-    size_t ntenants;               /* 0 = one tenant derived from the seed */
+    size_t ntenants; /* 0 = one tenant derived from the seed */
     const char *client_id;
-    const char *client_secret;     /* NULL = secret auth disabled */
-    const char *cert_file;         /* NULL = certificate auth disabled */
-    int64_t token_ttl;             /* seconds */
+    const char *client_secret; /* NULL = secret auth disabled */
+    const char *cert_file;     /* NULL = certificate auth disabled */
+    int64_t token_ttl;         /* seconds */
     unsigned page_size;
-    uint64_t rate_limit;           /* requests per minute per (tenant, publisher) */
-    int64_t sim_start;             /* us; XA_TIME_NONE = now - 7 days */
-    double speed;                  /* simulated seconds per real second */
-    int64_t clock_offset;          /* us added to every clock the emulator shows */
-    struct xa_emu_plan_opts plan;  /* records, seed, blob size and the data faults */
-    const char *manifest;          /* NULL = none */
-    const char *losses;            /* NULL = none */
+    uint64_t rate_limit;          /* requests per minute per (tenant, publisher) */
+    int64_t sim_start;            /* us; XA_TIME_NONE = now - 7 days */
+    double speed;                 /* simulated seconds per real second */
+    int64_t clock_offset;         /* us added to every clock the emulator shows */
+    struct xa_emu_plan_opts plan; /* records, seed, blob size and the data faults */
+    const char *manifest;         /* NULL = none */
+    const char *losses;           /* NULL = none */
     double fault_429, fault_5xx, truncate, token_expire_early;
     unsigned latency_ms;
 };
@@ -39,14 +39,14 @@ struct xa_emu_opts {
 void xa_emu_opts_init(struct xa_emu_opts *o);
 
 struct xa_emu_stats {
-    uint64_t requests;       /* API requests (token endpoint excluded) */
+    uint64_t requests; /* API requests (token endpoint excluded) */
     uint64_t token_requests;
-    uint64_t r429, r5xx;     /* answered 429 (throttle + injected), 500/503 */
-    uint64_t blobs_served;   /* complete successful blob responses */
+    uint64_t r429, r5xx;   /* answered 429 (throttle + injected), 500/503 */
+    uint64_t blobs_served; /* complete successful blob responses */
     uint64_t records_served;
-    uint64_t blobs_expired;  /* blobs that expired before any successful fetch */
+    uint64_t blobs_expired; /* blobs that expired before any successful fetch */
     uint64_t truncated;
-    uint64_t notifications;  /* webhook POSTs answered 200 */
+    uint64_t notifications; /* webhook POSTs answered 200 */
 };
 
 struct xa_emu;

@@ -64,8 +64,8 @@ xa_rc xa_emu_time_parse(const char *s, int64_t *out)
 
 #define HOUR_US 3600000000LL
 
-enum xa_emu_win xa_emu_window_check(const char *start, const char *end, int64_t now,
-                                    int64_t *t0, int64_t *t1)
+enum xa_emu_win xa_emu_window_check(const char *start, const char *end, int64_t now, int64_t *t0,
+                                    int64_t *t1)
 {
     bool hs = start && *start, he = end && *end;
     int64_t a, b;

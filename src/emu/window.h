@@ -14,19 +14,19 @@ xa_rc xa_emu_time_parse(const char *s, int64_t *out);
 
 enum xa_emu_win {
     XA_EMU_WIN_OK = 0,
-    XA_EMU_WIN_BAD_START,  /* startTime unparsable          -> AF20002 */
-    XA_EMU_WIN_BAD_END,    /* endTime unparsable            -> AF20002 */
-    XA_EMU_WIN_ONE_ONLY,   /* only one of the two given     -> AF20030 */
-    XA_EMU_WIN_ORDER,      /* start not before end          -> AF20055 */
-    XA_EMU_WIN_TOO_LONG,   /* more than 24 hours apart      -> AF20055 */
-    XA_EMU_WIN_TOO_OLD     /* start more than 7 days ago    -> AF20055 */
+    XA_EMU_WIN_BAD_START, /* startTime unparsable          -> AF20002 */
+    XA_EMU_WIN_BAD_END,   /* endTime unparsable            -> AF20002 */
+    XA_EMU_WIN_ONE_ONLY,  /* only one of the two given     -> AF20030 */
+    XA_EMU_WIN_ORDER,     /* start not before end          -> AF20055 */
+    XA_EMU_WIN_TOO_LONG,  /* more than 24 hours apart      -> AF20055 */
+    XA_EMU_WIN_TOO_OLD    /* start more than 7 days ago    -> AF20055 */
 };
 
 /* Check a listing window against now. start/end may be NULL or "" (absent). Neither given ->
  * [now - 24 h, now). On XA_EMU_WIN_OK *t0 and *t1 hold the window (start inclusive, end
  * exclusive). */
-enum xa_emu_win xa_emu_window_check(const char *start, const char *end, int64_t now,
-                                    int64_t *t0, int64_t *t1);
+enum xa_emu_win xa_emu_window_check(const char *start, const char *end, int64_t now, int64_t *t0,
+                                    int64_t *t1);
 
 /* AF code and message for a window result (static strings; NULL for OK). */
 const char *xa_emu_window_code(enum xa_emu_win w);

@@ -173,6 +173,37 @@ check "--fault-429 1.0: Retry-After" test -n "$(hdr Retry-After)"
 kill -TERM "$PID"; wait "$PID" || true
 check "summary counts the 429" grep -q "requests 1, 429s 1," "$TMP/b.err"
 
+# ---- certificate client assertion (RS256 + x5t), signed with the openssl CLI
+if command -v openssl >/dev/null; then
+  openssl req -x509 -newkey rsa:2048 -nodes -keyout "$TMP/key.pem" -out "$TMP/cert.pem" -days 1 \
+    -subj /CN=exoaudit-test 2>/dev/null
+  b64u() { openssl base64 -A | tr '+/' '-_' | tr -d '='; }
+  x5t=$(openssl x509 -in "$TMP/cert.pem" -outform DER | openssl dgst -sha1 -binary | b64u)
+  start_emu c --records 20 --cert-file "$TMP/cert.pem"
+  now=$(date +%s)
+  jwt() { # jwt AUD ISS
+    local h p
+    h=$(printf '{"alg":"RS256","typ":"JWT","x5t":"%s"}' "$x5t" | b64u)
+    p=$(printf '{"aud":"%s","iss":"%s","sub":"%s","jti":"%s","nbf":%d,"exp":%d}' "$1" "$2" "$2" \
+        "$(cat /proc/sys/kernel/random/uuid)" "$now" $((now + 600)) | b64u)
+    printf '%s.%s.%s' "$h" "$p" "$(printf '%s.%s' "$h" "$p" | openssl dgst -sha256 -sign "$TMP/key.pem" -binary | b64u)"
+  }
+  s=$(status -X POST "$URL/$TEN/oauth2/v2.0/token" -d grant_type=client_credentials -d client_id=$CLIENT \
+      --data-urlencode scope=https://manage.office.com/.default \
+      --data-urlencode client_assertion_type=urn:ietf:params:oauth:client-assertion-type:jwt-bearer \
+      --data-urlencode "client_assertion=$(jwt "$URL/$TEN/oauth2/v2.0/token" $CLIENT)")
+  check "certificate assertion: v2 token issued" eq "$s:$(jq -r .token_type "$TMP/body")" 200:Bearer
+  s=$(status -X POST "$URL/$TEN/oauth2/token" -d grant_type=client_credentials -d client_id=$CLIENT \
+      --data-urlencode resource=https://manage.office.com \
+      --data-urlencode client_assertion_type=urn:ietf:params:oauth:client-assertion-type:jwt-bearer \
+      --data-urlencode "client_assertion=$(jwt "$URL/$TEN/oauth2/v2.0/token" $CLIENT)")
+  check "certificate assertion: wrong aud refused (AADSTS700212)" eq "$s:$(jq -r '.error_codes[0]' "$TMP/body")" 401:700212
+  s=$(status -X POST "$URL/$TEN/oauth2/token" -d grant_type=client_credentials -d client_id=$CLIENT \
+      --data-urlencode resource=https://manage.office.com -d client_secret=s3cret-value)
+  check "secret and certificate accepted side by side" eq "$s" 200
+  kill -TERM "$PID"; wait "$PID" || true
+fi
+
 # ---- refusals at start-up
 check "--listen 0.0.0.0 refused" eval '! "$EXOAUDIT" emulate --listen 0.0.0.0 --client-secret-file "$TMP/secret" 2>/dev/null'
 check "no credential refused" eval '! "$EXOAUDIT" emulate --exit-after 1 >/dev/null 2>&1'

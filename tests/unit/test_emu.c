@@ -122,8 +122,8 @@ static char *make(const char *alg, const char *thumb_name, const char *thumb_val
     snprintf(h, sizeof(h), "{\"alg\":\"%s\",\"typ\":\"JWT\",\"%s\":\"%s\"}", alg, thumb_name,
              thumb_val);
     snprintf(p, sizeof(p),
-             "{\"aud\":\"%s\",\"iss\":\"%s\",\"sub\":\"%s\",%s\"nbf\":%lld,\"exp\":%lld}", aud,
-             iss, sub, jti ? "\"jti\":\"0f1e2d3c-0000-4000-8000-000000000001\"," : "", nbf, exp);
+             "{\"aud\":\"%s\",\"iss\":\"%s\",\"sub\":\"%s\",%s\"nbf\":%lld,\"exp\":%lld}", aud, iss,
+             sub, jti ? "\"jti\":\"0f1e2d3c-0000-4000-8000-000000000001\"," : "", nbf, exp);
     return sign(h, p, k, strcmp(alg, "PS256") == 0);
 }
 
@@ -173,8 +173,8 @@ static void test_jwt_refused(void **state)
     expect(make("RS256", "x5t", x5t, AUD, CLIENT, CLIENT, NOW, NOW + 600, true, other_key), 401,
            700027);
     /* thumbprint of some other certificate */
-    expect(make("RS256", "x5t", "hOBcHZi846VCHSJbFAs26Go9VTQ", AUD, CLIENT, CLIENT, NOW,
-                NOW + 600, true, key),
+    expect(make("RS256", "x5t", "hOBcHZi846VCHSJbFAs26Go9VTQ", AUD, CLIENT, CLIENT, NOW, NOW + 600,
+                true, key),
            401, 700027);
     /* x5t#S256 given the SHA-1 value */
     expect(make("PS256", "x5t#S256", x5t, AUD, CLIENT, CLIENT, NOW, NOW + 600, true, key), 401,
@@ -183,8 +183,9 @@ static void test_jwt_refused(void **state)
     {
         char h[256], p[512];
         snprintf(h, sizeof(h), "{\"alg\":\"PS256\",\"x5t\":\"%s\"}", x5t);
-        snprintf(p, sizeof(p), "{\"aud\":\"%s\",\"iss\":\"%s\",\"sub\":\"%s\",\"jti\":\"x\","
-                               "\"nbf\":%lld,\"exp\":%lld}",
+        snprintf(p, sizeof(p),
+                 "{\"aud\":\"%s\",\"iss\":\"%s\",\"sub\":\"%s\",\"jti\":\"x\","
+                 "\"nbf\":%lld,\"exp\":%lld}",
                  AUD, CLIENT, CLIENT, NOW, NOW + 600);
         expect(sign(h, p, key, false), 401, 700027);
     }
@@ -192,8 +193,9 @@ static void test_jwt_refused(void **state)
     expect(make("RS256", "x5t", x5t, "https://login.microsoftonline.com/x/oauth2/token", CLIENT,
                 CLIENT, NOW, NOW + 600, true, key),
            401, 700212);
-    expect(make("RS256", "x5t", x5t, AUD, "someone-else", "someone-else", NOW, NOW + 600, true, key),
-           400, 700021);
+    expect(
+        make("RS256", "x5t", x5t, AUD, "someone-else", "someone-else", NOW, NOW + 600, true, key),
+        400, 700021);
     expect(make("RS256", "x5t", x5t, AUD, CLIENT, "x", NOW, NOW + 600, true, key), 400, 700021);
     expect(make("RS256", "x5t", x5t, AUD, CLIENT, CLIENT, NOW - 7200, NOW - 600, true, key), 401,
            700024);
@@ -229,8 +231,9 @@ static void test_window(void **state)
     assert_int_equal(T("2025-03-10T08:15"), T("2025-03-10T08:15:00Z"));
     assert_int_equal(T("2025-03-10T08:15:00.5") - T("2025-03-10T08:15:00"), 500000);
     int64_t x;
-    const char *bad[] = {"", "2025-3-10", "2025-03-10 08:00", "2025-02-29", "2025-03-10T25:00",
-                         "2025-03-10T08:00+02:00", "yesterday", "2025-03-10T08"};
+    const char *bad[] = {"",           "2025-3-10",        "2025-03-10 08:00",
+                         "2025-02-29", "2025-03-10T25:00", "2025-03-10T08:00+02:00",
+                         "yesterday",  "2025-03-10T08"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         assert_int_equal(xa_emu_time_parse(bad[i], &x), XA_ERR_PARSE);
     int64_t now = T("2025-03-17T12:00:00"), t0, t1;
@@ -312,7 +315,8 @@ static void test_plan_determinism(void **state)
         assert_int_equal(x->expires, y->expires);
         assert_int_equal(x->nrec, y->nrec);
         for (uint32_t j = 0; j < x->nrec; j++)
-            assert_string_equal(xa_emu_plan_rec_id(a, x->recs[j]), xa_emu_plan_rec_id(b, y->recs[j]));
+            assert_string_equal(xa_emu_plan_rec_id(a, x->recs[j]),
+                                xa_emu_plan_rec_id(b, y->recs[j]));
     }
     for (size_t s = 0; s < 2 * XA_EMU_CT_COUNT; s++) {
         assert_int_equal(a->streams[s].n, b->streams[s].n);
@@ -428,9 +432,9 @@ static void test_plan_faults(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_jwt_valid),        cmocka_unit_test(test_jwt_refused),
-        cmocka_unit_test(test_window),           cmocka_unit_test(test_plan_determinism),
-        cmocka_unit_test(test_plan_shape),       cmocka_unit_test(test_plan_faults),
+        cmocka_unit_test(test_jwt_valid),  cmocka_unit_test(test_jwt_refused),
+        cmocka_unit_test(test_window),     cmocka_unit_test(test_plan_determinism),
+        cmocka_unit_test(test_plan_shape), cmocka_unit_test(test_plan_faults),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
