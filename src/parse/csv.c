@@ -401,6 +401,14 @@ xa_rc xa_csv_next(struct xa_csv *c, struct xa_csv_row *row, struct xa_diag *diag
         size_t raw_len = end - c->pos;
         c->pos = next;
         c->line += (long long)nl;
+        if (raw_len > c->max_row) { /* complete but over the limit (it fitted in the window) */
+            row->raw = raw;
+            row->raw_len = raw_len < SAMPLE ? raw_len : SAMPLE;
+            row->total = raw_len;
+            row->reason = "row longer than the record size limit";
+            c->first = 0;
+            return XA_OK;
+        }
         if (raw_len == 0 || (c->nf == 1 && c->fl[0] == 0 && raw_len <= 1))
             continue; /* empty line */
         if (c->first) {
