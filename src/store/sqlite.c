@@ -1646,6 +1646,35 @@ static xa_rc usage(struct xa_diag *d, const char *msg)
     return xa_diag_set(d, XA_ERR_USAGE, "%s", msg);
 }
 
+#define PROBE_MAX 20000 /* index entries counted per candidate when choosing the driving index */
+
+/* Rows of events whose column k (1 op, 2 actor, 3 mbx) is in ids and whose time is in
+ * [since, until), counted up to PROBE_MAX. */
+static xa_rc probe_rows(struct ctx *c, int k, const struct idlist *ids, int64_t since,
+                        int64_t until, int64_t *out, struct xa_diag *d)
+{
+    static const char *const col[4] = {NULL, "op", "actor", "mbx"};
+    char sql[512];
+    size_t n = (size_t)snprintf(sql, sizeof(sql), "SELECT count(*) FROM (SELECT 1 FROM events WHERE %s IN (", col[k]);
+    for (size_t i = 0; i < ids->n && n < sizeof(sql) - 100; i++)
+        n += (size_t)snprintf(sql + n, sizeof(sql) - n, i ? ",?" : "?");
+    snprintf(sql + n, sizeof(sql) - n, ") AND at >= ? AND at < ? LIMIT %d)", PROBE_MAX);
+    sqlite3_stmt *st = NULL;
+    int src = sqlite3_prepare_v2(c->db, sql, -1, &st, NULL);
+    if (src != SQLITE_OK)
+        return dberr(c, d, src, "plan search");
+    int j = 1;
+    for (size_t i = 0; i < ids->n; i++)
+        sqlite3_bind_int64(st, j++, ids->v[i]);
+    sqlite3_bind_int64(st, j++, since == XA_TIME_NONE ? INT64_MIN : since);
+    sqlite3_bind_int64(st, j++, until == XA_TIME_NONE ? INT64_MAX : until);
+    src = sqlite3_step(st);
+    if (src == SQLITE_ROW)
+        *out = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return src == SQLITE_ROW ? XA_OK : dberr(c, d, src, "plan search");
+}
+
 static xa_rc sq_search(void *ctx, const struct xa_query *q, xa_event_cb cb, void *ud,
                        char next_cursor[XA_CURSOR_MAX], struct xa_diag *d)
 {
@@ -1733,12 +1762,29 @@ static xa_rc sq_search(void *ctx, const struct xa_query *q, xa_event_cb cb, void
     post.objects = q->objects && q->n_objects > 0;
     bool has_post = post.objects || post.params || post.text;
 
-    /* choose the index that drives the scan: actor, mailbox, operation (short lists) */
+    /* choose the index that drives the scan among actor, mailbox and operation (short id
+     * lists): with one candidate it is that one; with several, the one with the fewest rows
+     * in the time window, counted up to a bound on each candidate's (col, at) index - a
+     * rare cmdlet beats a busy admin, a quiet actor beats a common operation */
     int driver = -1;
     static const int pref[3] = {2, 3, 1};
-    for (int i = 0; i < 3 && driver < 0; i++)
+    int64_t best = INT64_MAX;
+    int ncand = 0;
+    for (int i = 0; i < 3; i++)
         if (lists[pref[i]].n > 0 && lists[pref[i]].n <= INLIST_MAX)
-            driver = pref[i];
+            ncand++;
+    for (int i = 0; i < 3; i++) {
+        int k = pref[i];
+        if (lists[k].n == 0 || lists[k].n > INLIST_MAX)
+            continue;
+        int64_t n = 0;
+        if (ncand > 1 && (rc = probe_rows(c, k, &lists[k], q->since, q->until, &n, d)))
+            goto out;
+        if (n < best) {
+            best = n;
+            driver = k;
+        }
+    }
 
     static const char *const cols[6] = {"tenant", "op", "actor", "mbx", "wl", "ip"};
     static const char *const ucols[6] = {"+tenant", "+op", "+actor", "+mbx", "+wl", "+ip"};
