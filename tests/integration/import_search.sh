@@ -13,6 +13,9 @@ xa import --no-progress --summary json "$TMP/blob.json" > "$TMP/i1.json" 2>/dev/
 check "blob: every record read" eq "$(jq .read "$TMP/i1.json")" $N
 check "blob: unique records stored" eq "$(jq .stored "$TMP/i1.json")" "$uniq_ids"
 check "blob: re-sent records counted as duplicates" eq "$(jq .duplicates "$TMP/i1.json")" $((N - uniq_ids))
+xa import --no-progress --summary json "$TMP/blob.json" > "$TMP/i1b.json" 2>/dev/null
+check "same blob twice: nothing stored again" eq "$(jq .stored "$TMP/i1b.json")" 0
+check "same blob twice: every record counted as a duplicate" eq "$(jq .duplicates "$TMP/i1b.json")" $N
 for f in all.jsonl.gz all.jsonl.zst; do
   xa import --no-progress --summary json "$TMP/$f" > "$TMP/i2.json" 2>/dev/null
   check "$f: nothing stored twice" eq "$(jq .stored "$TMP/i2.json")" 0
@@ -22,6 +25,9 @@ head -n 100 "$TMP/all.jsonl" | xa import --no-progress --summary json - > "$TMP/
 check "stdin import" eq "$(jq .duplicates "$TMP/i3.json")" 100
 xa stats --format json > "$TMP/st.json"
 check "stats events" eq "$(jq .events "$TMP/st.json")" "$uniq_ids"
+# every record was received 4 times (blob twice, gz, zst) plus 100 more from stdin, and the
+# service re-sent some records itself: duplicates = all receipts - unique records
+check "stats duplicate counter" eq "$(jq .duplicates "$TMP/st.json")" $((4 * N + 100 - uniq_ids))
 
 s() { xa search --limit 0 --format json "$@"; }
 has() { jq -s -e "map(select($1)) | length > 0" "$2" > /dev/null; } # has JQ-PREDICATE FILE
