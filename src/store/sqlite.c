@@ -25,49 +25,20 @@
 #include "core/str.h"
 #include "core/xtime.h"
 #include "store/sqlite_codec.h"
+#include "store/sqlite_internal.h"
 
-#define ZSTD_STATIC_LINKING_ONLY /* ZSTD_c_format (magic-less frames) */
-#include <pthread.h>
-#include <sqlite3.h>
 #include <zdict.h>
-#include <zstd.h>
 
 #include <errno.h>
 #include <inttypes.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
-#define APP_ID 0x78614131 /* "xaA1" */
-#define SCHEMA_VERSION 1
-#define BUSY_TIMEOUT_MS 15000
-#define DICT_TRAIN_AT 2000          /* records stored without dictionary before training */
-#define DICT_BYTES (96 * 1024)      /* target dictionary size */
-#define ZLEVEL_DICT 3               /* zstd level with the dictionary (measured, see report) */
-#define ZLEVEL_NODICT 3
-#define BODY_MAX ((size_t)256 << 20) /* largest body accepted on read (corruption guard) */
-#define FTS_DOC_MAX (16 * 1024)      /* text indexed per record */
-#define INLIST_MAX 32                /* id lists longer than this go through json_each */
-#define PEEK_MAX 2000                /* rows examined after a full page to decide on a cursor */
 
-enum kind { K_TENANT = 1, K_OP, K_ACTOR, K_MAILBOX, K_WORKLOAD, K_IP };
 
 /* ---- string cache ------------------------------------------------------------------ */
-
-struct sent {
-    char *s;
-    int64_t id;
-    uint32_t kind, h;
-};
-
-struct scache {
-    struct sent *e;
-    size_t n, cap;
-    int32_t *bys, *byi; /* open addressing indexes into e, -1 = empty */
-    size_t hcap;        /* power of two */
-};
 
 static uint32_t str_hash(uint32_t kind, const char *s)
 {
@@ -186,46 +157,9 @@ static const struct sent *scache_add(struct scache *c, uint32_t kind, const char
 
 /* ---- context ----------------------------------------------------------------------- */
 
-struct ddict_ent {
-    int64_t id;
-    ZSTD_DDict *dd;
-};
-
-struct ctx {
-    sqlite3 *db;
-    char *path;
-    bool readonly;
-    bool in_txn;
-    struct scache strs;
-    /* prepared statements (lazily) */
-    sqlite3_stmt *st_str_get, *st_str_ins, *st_str_byid, *st_ins, *st_dup, *st_fts, *st_dict;
-    /* compression */
-    ZSTD_CCtx *cctx;
-    ZSTD_DCtx *dctx;
-    ZSTD_CDict *cdict;
-    int64_t cur_dict;      /* dictionary used for new records (0 = none yet) */
-    /* what prepare() (other threads) may use: a snapshot of (cdict, cur_dict) published by
-     * the writer under mu; dictionaries replaced by the writer are retired, not freed,
-     * until close, so a preparing thread never sees a freed one */
-    pthread_mutex_t mu;
-    bool pub_valid;
-    ZSTD_CDict *pub_cdict;
-    int64_t pub_dict;
-    ZSTD_CDict **retired;
-    size_t n_retired;
-    int64_t n_nodict;      /* records stored with dict 0 (meaningful while cur_dict == 0) */
-    int64_t next_train_at; /* train when n_nodict reaches this */
-    bool dict_state_ok;
-    struct ddict_ent *dd;
-    size_t n_dd;
-    /* scratch */
-    struct xa_buf body, zbuf, fts, dbuf;
-    struct xa_arena arena;
-};
-
 /* ---- errors ------------------------------------------------------------------------ */
 
-static xa_rc dberr(struct ctx *c, struct xa_diag *d, int rc, const char *what)
+xa_rc xa_sq_dberr(struct ctx *c, struct xa_diag *d, int rc, const char *what)
 {
     int prim = rc & 0xff;
     const char *msg = c && c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc);
@@ -254,28 +188,28 @@ static xa_rc dberr(struct ctx *c, struct xa_diag *d, int rc, const char *what)
     }
 }
 
-static xa_rc exec(struct ctx *c, const char *sql, struct xa_diag *d)
+xa_rc xa_sq_exec(struct ctx *c, const char *sql, struct xa_diag *d)
 {
     int rc = sqlite3_exec(c->db, sql, NULL, NULL, NULL);
-    return rc == SQLITE_OK ? XA_OK : dberr(c, d, rc, "exec");
+    return rc == SQLITE_OK ? XA_OK : xa_sq_dberr(c, d, rc, "exec");
 }
 
-static xa_rc prep(struct ctx *c, sqlite3_stmt **st, const char *sql, struct xa_diag *d)
+xa_rc xa_sq_prep(struct ctx *c, sqlite3_stmt **st, const char *sql, struct xa_diag *d)
 {
     if (*st)
         return XA_OK;
     int rc = sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL);
-    return rc == SQLITE_OK ? XA_OK : dberr(c, d, rc, "prepare");
+    return rc == SQLITE_OK ? XA_OK : xa_sq_dberr(c, d, rc, "prepare");
 }
 
 /* Run a statement returning one integer (or def when no row / NULL). */
-static xa_rc query_int(struct ctx *c, const char *sql, int64_t def, int64_t *out,
+xa_rc xa_sq_query_int(struct ctx *c, const char *sql, int64_t def, int64_t *out,
                        struct xa_diag *d)
 {
     sqlite3_stmt *st = NULL;
     int rc = sqlite3_prepare_v2(c->db, sql, -1, &st, NULL);
     if (rc != SQLITE_OK)
-        return dberr(c, d, rc, "prepare");
+        return xa_sq_dberr(c, d, rc, "prepare");
     rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
         *out = sqlite3_column_type(st, 0) == SQLITE_NULL ? def : sqlite3_column_int64(st, 0);
@@ -284,50 +218,19 @@ static xa_rc query_int(struct ctx *c, const char *sql, int64_t def, int64_t *out
         *out = def;
         rc = SQLITE_OK;
     }
-    xa_rc x = rc == SQLITE_OK ? XA_OK : dberr(c, d, rc, "query");
+    xa_rc x = rc == SQLITE_OK ? XA_OK : xa_sq_dberr(c, d, rc, "query");
     sqlite3_finalize(st);
     return x;
 }
 
 /* ---- schema and migrations ------------------------------------------------------- */
 
-struct migration {
-    int version;
-    const char *name;
-    const char *sql;
-};
 
-static const struct migration MIGRATIONS[] = {
-    {1, "initial archive schema",
-     "CREATE TABLE xa_meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;"
-     "INSERT INTO xa_meta(key, value) VALUES('format', 'exoaudit-archive');"
-     "CREATE TABLE strings(id INTEGER PRIMARY KEY, kind INTEGER NOT NULL, s TEXT NOT NULL);"
-     "CREATE UNIQUE INDEX strings_ks ON strings(kind, s);"
-     "CREATE INDEX strings_ks_nocase ON strings(kind, s COLLATE NOCASE);"
-     "CREATE TABLE zdicts(id INTEGER PRIMARY KEY, bytes BLOB NOT NULL, created_at INTEGER NOT "
-     "NULL, samples INTEGER NOT NULL);"
-     "CREATE TABLE events(seq INTEGER PRIMARY KEY, tenant INTEGER NOT NULL, rid ANY NOT NULL,"
-     " at INTEGER NOT NULL, rtype INTEGER NOT NULL, flags INTEGER NOT NULL,"
-     " op INTEGER NOT NULL, actor INTEGER NOT NULL, mbx INTEGER NOT NULL, wl INTEGER NOT NULL,"
-     " ip INTEGER NOT NULL, dups INTEGER NOT NULL DEFAULT 0, zdict INTEGER NOT NULL,"
-     " body BLOB NOT NULL);"
-     "CREATE UNIQUE INDEX events_rid ON events(rid, tenant);"
-     "CREATE INDEX events_at ON events(at);"
-     "CREATE INDEX events_op ON events(op, at);"
-     "CREATE INDEX events_actor ON events(actor, at);"
-     "CREATE INDEX events_mbx ON events(mbx, at);"
-     "CREATE INDEX events_dups ON events(dups) WHERE dups > 0;"
-     "CREATE VIRTUAL TABLE events_fts USING fts5(t, content='', detail=none, columnsize=0,"
-     " tokenize='ascii');"
-     "CREATE TABLE quarantine(id INTEGER PRIMARY KEY, at INTEGER NOT NULL, source_name TEXT,"
-     " line INTEGER, off INTEGER, reason TEXT NOT NULL, data BLOB);"},
-};
-#define N_MIGRATIONS (sizeof(MIGRATIONS) / sizeof(MIGRATIONS[0]))
 
 static xa_rc schema_version(struct ctx *c, int64_t *ver, struct xa_diag *d)
 {
     int64_t has = 0;
-    xa_rc rc = query_int(c,
+    xa_rc rc = xa_sq_query_int(c,
                          "SELECT count(*) FROM sqlite_master WHERE type='table' AND "
                          "name='xa_migrations'",
                          0, &has, d);
@@ -337,7 +240,7 @@ static xa_rc schema_version(struct ctx *c, int64_t *ver, struct xa_diag *d)
         *ver = 0;
         return XA_OK;
     }
-    return query_int(c, "SELECT max(version) FROM xa_migrations", 0, ver, d);
+    return xa_sq_query_int(c, "SELECT max(version) FROM xa_migrations", 0, ver, d);
 }
 
 /* Checks that the file is an exoaudit archive (or an empty new database when allow_new).
@@ -359,9 +262,9 @@ static xa_rc check_identity(struct ctx *c, bool allow_new, bool *is_new, struct 
         if ((rc & 0xff) == SQLITE_NOTADB)
             return xa_diag_set(d, XA_ERR_DB, "%s: not an exoaudit archive (not an SQLite database)",
                                c->path);
-        return dberr(c, d, rc, "read schema");
+        return xa_sq_dberr(c, d, rc, "read schema");
     }
-    xa_rc x = query_int(c, "PRAGMA application_id", 0, &appid, d);
+    xa_rc x = xa_sq_query_int(c, "PRAGMA application_id", 0, &appid, d);
     if (x)
         return x;
     *is_new = false;
@@ -390,7 +293,7 @@ static xa_rc too_new(struct ctx *c, int64_t ver, struct xa_diag *d)
 
 static xa_rc migrate(struct ctx *c, struct xa_diag *d)
 {
-    xa_rc rc = exec(c, "BEGIN IMMEDIATE", d);
+    xa_rc rc = xa_sq_exec(c, "BEGIN IMMEDIATE", d);
     if (rc)
         return rc;
     bool is_new = false;
@@ -399,10 +302,10 @@ static xa_rc migrate(struct ctx *c, struct xa_diag *d)
     if (!rc && is_new) {
         char sql[96];
         snprintf(sql, sizeof(sql), "PRAGMA application_id=%d", APP_ID);
-        rc = exec(c, sql, d);
+        rc = xa_sq_exec(c, sql, d);
     }
     if (!rc)
-        rc = exec(c,
+        rc = xa_sq_exec(c,
                   "CREATE TABLE IF NOT EXISTS xa_migrations(version INTEGER PRIMARY KEY,"
                   " name TEXT NOT NULL, applied_at INTEGER NOT NULL)",
                   d);
@@ -411,22 +314,22 @@ static xa_rc migrate(struct ctx *c, struct xa_diag *d)
     if (!rc && ver > SCHEMA_VERSION)
         rc = too_new(c, ver, d);
     if (!rc)
-        rc = exec(c, "COMMIT", d);
+        rc = xa_sq_exec(c, "COMMIT", d);
     if (rc) {
         sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
         return rc;
     }
-    for (size_t i = 0; i < N_MIGRATIONS; i++) {
-        const struct migration *m = &MIGRATIONS[i];
+    for (size_t i = 0; i < xa_sq_n_migrations; i++) {
+        const struct xa_sq_migration *m = &xa_sq_migrations[i];
         if (m->version <= ver)
             continue;
-        rc = exec(c, "BEGIN IMMEDIATE", d);
+        rc = xa_sq_exec(c, "BEGIN IMMEDIATE", d);
         if (rc)
             return rc;
         int64_t now_ver = 0;
         rc = schema_version(c, &now_ver, d); /* another process may have migrated meanwhile */
         if (!rc && now_ver < m->version) {
-            rc = exec(c, m->sql, d);
+            rc = xa_sq_exec(c, m->sql, d);
             sqlite3_stmt *st = NULL;
             if (!rc) {
                 int src = sqlite3_prepare_v2(
@@ -441,13 +344,13 @@ static xa_rc migrate(struct ctx *c, struct xa_diag *d)
                         src = SQLITE_OK;
                 }
                 if (src != SQLITE_OK)
-                    rc = dberr(c, d, src, "record migration");
+                    rc = xa_sq_dberr(c, d, src, "record migration");
                 sqlite3_finalize(st);
             }
             if (!rc) {
                 char sql[64];
                 snprintf(sql, sizeof(sql), "PRAGMA user_version=%d", m->version);
-                rc = exec(c, sql, d);
+                rc = xa_sq_exec(c, sql, d);
             }
             if (rc) {
                 char why[sizeof(d->msg)];
@@ -457,7 +360,7 @@ static xa_rc migrate(struct ctx *c, struct xa_diag *d)
             }
         }
         if (!rc)
-            rc = exec(c, "COMMIT", d);
+            rc = xa_sq_exec(c, "COMMIT", d);
         if (rc) {
             sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
             return rc;
@@ -475,7 +378,7 @@ static ZSTD_DDict *ddict_get(struct ctx *c, int64_t id, struct xa_diag *d, xa_rc
     for (size_t i = 0; i < c->n_dd; i++)
         if (c->dd[i].id == id)
             return c->dd[i].dd;
-    xa_rc rc = prep(c, &c->st_dict, "SELECT bytes FROM zdicts WHERE id=?", d);
+    xa_rc rc = xa_sq_prep(c, &c->st_dict, "SELECT bytes FROM zdicts WHERE id=?", d);
     if (rc) {
         *err = rc;
         return NULL;
@@ -495,7 +398,7 @@ static ZSTD_DDict *ddict_get(struct ctx *c, int64_t id, struct xa_diag *d, xa_rc
                            "%s: archive is corrupt: compression dictionary %" PRId64 " missing",
                            c->path, id);
     } else {
-        *err = dberr(c, d, src, "load dictionary");
+        *err = xa_sq_dberr(c, d, src, "load dictionary");
     }
     sqlite3_reset(c->st_dict);
     if (!dd)
@@ -679,7 +582,7 @@ static xa_rc use_dict(struct ctx *c, int64_t id, struct xa_diag *d)
         }
     }
     if (src != SQLITE_OK)
-        rc = dberr(c, d, src, "load dictionary");
+        rc = xa_sq_dberr(c, d, src, "load dictionary");
     sqlite3_finalize(st);
     return rc;
 }
@@ -691,11 +594,11 @@ static xa_rc dict_state_load(struct ctx *c, struct xa_diag *d)
         return XA_OK;
     dict_state_reset(c);
     int64_t id = 0;
-    xa_rc rc = query_int(c, "SELECT max(id) FROM zdicts", 0, &id, d);
+    xa_rc rc = xa_sq_query_int(c, "SELECT max(id) FROM zdicts", 0, &id, d);
     if (!rc && id > 0)
         rc = use_dict(c, id, d);
     if (!rc && c->cur_dict == 0) {
-        rc = query_int(c, "SELECT count(*) FROM events WHERE zdict=0", 0, &c->n_nodict, d);
+        rc = xa_sq_query_int(c, "SELECT count(*) FROM events WHERE zdict=0", 0, &c->n_nodict, d);
         c->next_train_at = DICT_TRAIN_AT;
         while (c->next_train_at <= c->n_nodict - DICT_TRAIN_AT)
             c->next_train_at *= 2; /* earlier training failed: retry at the next doubling */
@@ -721,7 +624,7 @@ static xa_rc dict_train(struct ctx *c, struct xa_diag *d)
     int src = sqlite3_prepare_v2(
         c->db, "SELECT body FROM events WHERE zdict=0 ORDER BY seq LIMIT ?", -1, &st, NULL);
     if (src != SQLITE_OK) {
-        rc = dberr(c, d, src, "read dictionary samples");
+        rc = xa_sq_dberr(c, d, src, "read dictionary samples");
         goto out;
     }
     sqlite3_bind_int(st, 1, DICT_TRAIN_AT);
@@ -741,7 +644,7 @@ static xa_rc dict_train(struct ctx *c, struct xa_diag *d)
         sizes[n++] = c->dbuf.len;
     }
     if (src != SQLITE_ROW && src != SQLITE_DONE) {
-        rc = dberr(c, d, src, "read dictionary samples");
+        rc = xa_sq_dberr(c, d, src, "read dictionary samples");
         goto out;
     }
     size_t cap = DICT_BYTES;
@@ -774,7 +677,7 @@ static xa_rc dict_train(struct ctx *c, struct xa_diag *d)
             src = SQLITE_OK;
     }
     if (src != SQLITE_OK) {
-        rc = dberr(c, d, src, "store dictionary");
+        rc = xa_sq_dberr(c, d, src, "store dictionary");
         goto out;
     }
     int64_t id = sqlite3_last_insert_rowid(c->db);
@@ -806,9 +709,9 @@ static xa_rc str_intern(struct ctx *c, uint32_t kind, const char *s, int64_t *id
         *id = e->id;
         return XA_OK;
     }
-    xa_rc rc = prep(c, &c->st_str_get, "SELECT id FROM strings WHERE kind=? AND s=?", d);
+    xa_rc rc = xa_sq_prep(c, &c->st_str_get, "SELECT id FROM strings WHERE kind=? AND s=?", d);
     if (!rc)
-        rc = prep(c, &c->st_str_ins, "INSERT INTO strings(kind, s) VALUES(?,?)", d);
+        rc = xa_sq_prep(c, &c->st_str_ins, "INSERT INTO strings(kind, s) VALUES(?,?)", d);
     if (rc)
         return rc;
     sqlite3_bind_int(c->st_str_get, 1, (int)kind);
@@ -830,7 +733,7 @@ static xa_rc str_intern(struct ctx *c, uint32_t kind, const char *s, int64_t *id
     }
     sqlite3_reset(c->st_str_get);
     if (src != SQLITE_OK)
-        return dberr(c, d, src, "intern string");
+        return xa_sq_dberr(c, d, src, "intern string");
     if (!scache_add(&c->strs, kind, s, v))
         return xa_diag_set(d, XA_ERR_NOMEM, "out of memory");
     *id = v;
@@ -848,7 +751,7 @@ static xa_rc str_by_id(struct ctx *c, int64_t id, const char **out, struct xa_di
         *out = e->s;
         return XA_OK;
     }
-    xa_rc rc = prep(c, &c->st_str_byid, "SELECT kind, s FROM strings WHERE id=?", d);
+    xa_rc rc = xa_sq_prep(c, &c->st_str_byid, "SELECT kind, s FROM strings WHERE id=?", d);
     if (rc)
         return rc;
     sqlite3_bind_int64(c->st_str_byid, 1, id);
@@ -867,7 +770,7 @@ static xa_rc str_by_id(struct ctx *c, int64_t id, const char **out, struct xa_di
     if (src == SQLITE_DONE)
         return xa_diag_set(d, XA_ERR_DB, "%s: archive is corrupt: string %" PRId64 " missing",
                            c->path, id);
-    return dberr(c, d, src, "read string");
+    return xa_sq_dberr(c, d, src, "read string");
 }
 
 /* ---- open / close / transactions ------------------------------------------------- */
@@ -933,7 +836,7 @@ static xa_rc sq_open(const struct xa_store_cfg *cfg, void **out, struct xa_diag 
             rc = xa_diag_set(d, XA_ERR_IO, "%s: cannot open archive: %s", c->path,
                              errno ? strerror(errno) : "no such file");
         else
-            rc = dberr(c, d, src, "open");
+            rc = xa_sq_dberr(c, d, src, "open");
         goto out;
     }
     sqlite3_extended_result_codes(c->db, 1);
@@ -941,7 +844,7 @@ static xa_rc sq_open(const struct xa_store_cfg *cfg, void **out, struct xa_diag 
     char sql[128];
     long long cache_kb = (long long)(cfg->cache_mb ? cfg->cache_mb : c->readonly ? 64 : 28) * 1024;
     snprintf(sql, sizeof(sql), "PRAGMA cache_size=-%lld; PRAGMA temp_store=MEMORY", cache_kb);
-    if ((rc = exec(c, sql, d)))
+    if ((rc = xa_sq_exec(c, sql, d)))
         goto out;
     if (c->readonly) {
         bool is_new;
@@ -958,7 +861,7 @@ static xa_rc sq_open(const struct xa_store_cfg *cfg, void **out, struct xa_diag 
                              "(e.g. an import) to migrate it",
                              c->path, ver, SCHEMA_VERSION);
         if (!rc)
-            rc = exec(c, "PRAGMA query_only=1; PRAGMA mmap_size=268435456", d);
+            rc = xa_sq_exec(c, "PRAGMA query_only=1; PRAGMA mmap_size=268435456", d);
         if (rc)
             goto out;
     } else {
@@ -967,9 +870,9 @@ static xa_rc sq_open(const struct xa_store_cfg *cfg, void **out, struct xa_diag 
             goto out;
         int64_t dummy;
         /* journal_mode returns a row; query_int runs it */
-        if ((rc = query_int(c, "PRAGMA journal_mode=WAL", 0, &dummy, d)))
+        if ((rc = xa_sq_query_int(c, "PRAGMA journal_mode=WAL", 0, &dummy, d)))
             goto out;
-        if ((rc = exec(c, "PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=4000", d)))
+        if ((rc = xa_sq_exec(c, "PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=4000", d)))
             goto out;
         if ((rc = migrate(c, d)))
             goto out;
@@ -1002,7 +905,7 @@ static xa_rc sq_begin(void *ctx, struct xa_diag *d)
         return not_writable(c, d);
     if (c->in_txn)
         return xa_diag_set(d, XA_ERR_USAGE, "%s: a transaction is already open", c->path);
-    xa_rc rc = exec(c, "BEGIN IMMEDIATE", d);
+    xa_rc rc = xa_sq_exec(c, "BEGIN IMMEDIATE", d);
     if (!rc)
         c->in_txn = true;
     return rc;
@@ -1028,7 +931,7 @@ static xa_rc sq_commit(void *ctx, struct xa_diag *d)
         c->in_txn = false;
         return XA_OK;
     }
-    xa_rc rc = dberr(c, d, src, "commit");
+    xa_rc rc = xa_sq_dberr(c, d, src, "commit");
     if (sqlite3_get_autocommit(c->db)) { /* SQLite rolled back already */
         c->in_txn = false;
         forget_uncommitted(c);
@@ -1056,15 +959,15 @@ static xa_rc sq_put(void *ctx, const struct xa_event *ev, enum xa_put_status *st
         return not_writable(c, d);
     if (!ev || !ev->tenant_id || !ev->record_id || !*ev->record_id)
         return xa_diag_set(d, XA_ERR_INVALID, "event without tenant_id or record_id");
-    xa_rc rc = prep(c, &c->st_ins,
+    xa_rc rc = xa_sq_prep(c, &c->st_ins,
                     "INSERT INTO events(tenant, rid, at, rtype, flags, op, actor, mbx, wl, ip,"
                     " zdict, body) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)"
                     " ON CONFLICT(rid, tenant) DO NOTHING",
                     d);
     if (!rc)
-        rc = prep(c, &c->st_dup, "UPDATE events SET dups=dups+1 WHERE rid=? AND tenant=?", d);
+        rc = xa_sq_prep(c, &c->st_dup, "UPDATE events SET dups=dups+1 WHERE rid=? AND tenant=?", d);
     if (!rc)
-        rc = prep(c, &c->st_fts, "INSERT INTO events_fts(rowid, t) VALUES(?,?)", d);
+        rc = xa_sq_prep(c, &c->st_fts, "INSERT INTO events_fts(rowid, t) VALUES(?,?)", d);
     if (!rc)
         rc = dict_state_load(c, d);
     if (rc)
@@ -1111,7 +1014,7 @@ static xa_rc sq_put(void *ctx, const struct xa_event *ev, enum xa_put_status *st
     int src = sqlite3_step(st);
     sqlite3_reset(st);
     if (src != SQLITE_DONE)
-        return dberr(c, d, src, "insert event");
+        return xa_sq_dberr(c, d, src, "insert event");
     if (sqlite3_changes(c->db) == 0) {
         st = c->st_dup;
         if (is_guid)
@@ -1122,7 +1025,7 @@ static xa_rc sq_put(void *ctx, const struct xa_event *ev, enum xa_put_status *st
         src = sqlite3_step(st);
         sqlite3_reset(st);
         if (src != SQLITE_DONE)
-            return dberr(c, d, src, "count duplicate");
+            return xa_sq_dberr(c, d, src, "count duplicate");
         *status = XA_PUT_DUPLICATE;
         return XA_OK;
     }
@@ -1143,7 +1046,7 @@ static xa_rc sq_put(void *ctx, const struct xa_event *ev, enum xa_put_status *st
     src = sqlite3_step(st);
     sqlite3_reset(st);
     if (src != SQLITE_DONE)
-        return dberr(c, d, src, "index event text");
+        return xa_sq_dberr(c, d, src, "index event text");
 
     if (c->cur_dict == 0 && ++c->n_nodict >= c->next_train_at) {
         if ((rc = dict_train(c, d)))
@@ -1230,7 +1133,7 @@ static xa_rc sq_quarantine(void *ctx, const struct xa_quarantine_item *q, struct
             src = SQLITE_OK;
     }
     sqlite3_finalize(st);
-    return src == SQLITE_OK ? XA_OK : dberr(c, d, src, "quarantine");
+    return src == SQLITE_OK ? XA_OK : xa_sq_dberr(c, d, src, "quarantine");
 }
 
 /* ---- reading ----------------------------------------------------------------------- */
@@ -1295,7 +1198,7 @@ static xa_rc emit_rows(struct ctx *c, sqlite3_stmt *st, size_t limit, xa_event_c
             break;
     }
     if (!rc && (limit == 0 || n < limit) && src != SQLITE_DONE)
-        rc = dberr(c, d, src, "read events");
+        rc = xa_sq_dberr(c, d, src, "read events");
     if (count)
         *count = n;
     return rc;
@@ -1351,7 +1254,7 @@ static xa_rc sq_get(void *ctx, const char *id, xa_event_cb cb, void *ud, struct 
         sqlite3_stmt *st = NULL;
         int src = sqlite3_prepare_v2(c->db, sql, -1, &st, NULL);
         if (src != SQLITE_OK)
-            return dberr(c, d, src, "prepare");
+            return xa_sq_dberr(c, d, src, "prepare");
         if (pass == 1)
             sqlite3_bind_blob(st, 1, guid, 16, SQLITE_STATIC);
         else if (pass == 2)
@@ -1375,7 +1278,7 @@ static xa_rc sq_scan(void *ctx, int64_t after_seq, size_t limit, xa_event_cb cb,
                                  "SELECT " EV_COLS " FROM events WHERE seq>? ORDER BY seq LIMIT ?",
                                  -1, &st, NULL);
     if (src != SQLITE_OK)
-        return dberr(c, d, src, "prepare");
+        return xa_sq_dberr(c, d, src, "prepare");
     sqlite3_bind_int64(st, 1, after_seq);
     sqlite3_bind_int64(st, 2, limit ? (int64_t)(limit > INT64_MAX ? INT64_MAX : limit) : -1);
     xa_rc rc = emit_rows(c, st, 0, cb, ud, NULL, d);
@@ -1393,7 +1296,7 @@ static xa_rc sq_quarantine_list(void *ctx, size_t limit, xa_quarantine_cb cb, vo
                                  "quarantine ORDER BY id DESC LIMIT ?",
                                  -1, &st, NULL);
     if (src != SQLITE_OK)
-        return dberr(c, d, src, "prepare");
+        return xa_sq_dberr(c, d, src, "prepare");
     sqlite3_bind_int64(st, 1, limit ? (int64_t)limit : -1);
     xa_rc rc = XA_OK;
     while ((src = sqlite3_step(st)) == SQLITE_ROW) {
@@ -1410,7 +1313,7 @@ static xa_rc sq_quarantine_list(void *ctx, size_t limit, xa_quarantine_cb cb, vo
             break;
     }
     if (!rc && src != SQLITE_DONE)
-        rc = dberr(c, d, src, "read quarantine");
+        rc = xa_sq_dberr(c, d, src, "read quarantine");
     sqlite3_finalize(st);
     return rc;
 }
@@ -1420,17 +1323,17 @@ static xa_rc sq_stats(void *ctx, struct xa_store_stats *out, struct xa_diag *d)
     struct ctx *c = ctx;
     struct xa_store_stats s;
     memset(&s, 0, sizeof(s));
-    xa_rc rc = query_int(c, "SELECT count(*) FROM events", 0, &s.events, d);
+    xa_rc rc = xa_sq_query_int(c, "SELECT count(*) FROM events", 0, &s.events, d);
     if (!rc)
-        rc = query_int(c, "SELECT max(seq) FROM events", 0, &s.max_seq, d);
+        rc = xa_sq_query_int(c, "SELECT max(seq) FROM events", 0, &s.max_seq, d);
     if (!rc)
-        rc = query_int(c, "SELECT sum(dups) FROM events WHERE dups > 0", 0, &s.duplicates, d);
+        rc = xa_sq_query_int(c, "SELECT sum(dups) FROM events WHERE dups > 0", 0, &s.duplicates, d);
     if (!rc)
-        rc = query_int(c, "SELECT count(*) FROM quarantine", 0, &s.quarantined, d);
+        rc = xa_sq_query_int(c, "SELECT count(*) FROM quarantine", 0, &s.quarantined, d);
     if (!rc)
-        rc = query_int(c, "SELECT min(at) FROM events", XA_TIME_NONE, &s.oldest, d);
+        rc = xa_sq_query_int(c, "SELECT min(at) FROM events", XA_TIME_NONE, &s.oldest, d);
     if (!rc)
-        rc = query_int(c, "SELECT max(at) FROM events", XA_TIME_NONE, &s.newest, d);
+        rc = xa_sq_query_int(c, "SELECT max(at) FROM events", XA_TIME_NONE, &s.newest, d);
     if (rc)
         return rc;
     struct stat sb;
@@ -1587,7 +1490,7 @@ static xa_rc resolve(struct ctx *c, uint32_t kind, const char *const *pats, size
                 src = SQLITE_OK;
         }
         if (!rc && src != SQLITE_OK)
-            rc = dberr(c, d, src, "resolve filter");
+            rc = xa_sq_dberr(c, d, src, "resolve filter");
         sqlite3_finalize(st);
         xa_buf_release(&like);
     }
@@ -1662,7 +1565,7 @@ static xa_rc probe_rows(struct ctx *c, int k, const struct idlist *ids, int64_t 
     sqlite3_stmt *st = NULL;
     int src = sqlite3_prepare_v2(c->db, sql, -1, &st, NULL);
     if (src != SQLITE_OK)
-        return dberr(c, d, src, "plan search");
+        return xa_sq_dberr(c, d, src, "plan search");
     int j = 1;
     for (size_t i = 0; i < ids->n; i++)
         sqlite3_bind_int64(st, j++, ids->v[i]);
@@ -1672,7 +1575,7 @@ static xa_rc probe_rows(struct ctx *c, int k, const struct idlist *ids, int64_t 
     if (src == SQLITE_ROW)
         *out = sqlite3_column_int64(st, 0);
     sqlite3_finalize(st);
-    return src == SQLITE_ROW ? XA_OK : dberr(c, d, src, "plan search");
+    return src == SQLITE_ROW ? XA_OK : xa_sq_dberr(c, d, src, "plan search");
 }
 
 static xa_rc sq_search(void *ctx, const struct xa_query *q, xa_event_cb cb, void *ud,
@@ -1853,7 +1756,7 @@ static xa_rc sq_search(void *ctx, const struct xa_query *q, xa_event_cb cb, void
 
     int src = sqlite3_prepare_v2(c->db, b.sql.data, (int)b.sql.len, &st, NULL);
     if (src != SQLITE_OK) {
-        rc = dberr(c, d, src, "prepare search");
+        rc = xa_sq_dberr(c, d, src, "prepare search");
         goto out;
     }
     for (size_t i = 0; i < b.n; i++) {
@@ -1898,7 +1801,7 @@ static xa_rc sq_search(void *ctx, const struct xa_query *q, xa_event_cb cb, void
             rc = xa_diag_set(d, XA_ERR_USAGE, "full-text search failed: %s",
                              sqlite3_errmsg(c->db));
         else
-            rc = dberr(c, d, src, "search");
+            rc = xa_sq_dberr(c, d, src, "search");
     }
     goto out;
 nomem:
