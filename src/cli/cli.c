@@ -18,6 +18,8 @@ static const struct xa_cmd commands[] = {
     {"generate", "write deterministic, realistic tenant audit activity", xa_cmd_generate, xa_help_generate},
     {"stats", "archive totals: events, duplicates, quarantine, time range, size", xa_cmd_stats, xa_help_stats},
     {"emulate", "run a fault-injecting Office 365 Management Activity API emulator on loopback", xa_cmd_emulate, xa_help_emulate},
+    {"report", "reports: non-owner access, permission history, admin changes, timeline, coverage", xa_cmd_report, xa_help_report},
+    {"posture", "audit-configuration posture from exported settings, with a remediation script", xa_cmd_posture, xa_help_posture},
 };
 #define NCMD (sizeof(commands) / sizeof(commands[0]))
 

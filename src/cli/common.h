@@ -45,6 +45,8 @@ int xa_cmd_quarantine(struct xa_cli *cli, int argc, char **argv);
 int xa_cmd_generate(struct xa_cli *cli, int argc, char **argv);
 int xa_cmd_stats(struct xa_cli *cli, int argc, char **argv);
 int xa_cmd_emulate(struct xa_cli *cli, int argc, char **argv);
+int xa_cmd_report(struct xa_cli *cli, int argc, char **argv);
+int xa_cmd_posture(struct xa_cli *cli, int argc, char **argv);
 void xa_help_import(FILE *out);
 void xa_help_search(FILE *out);
 void xa_help_show(FILE *out);
@@ -52,6 +54,8 @@ void xa_help_quarantine(FILE *out);
 void xa_help_generate(FILE *out);
 void xa_help_stats(FILE *out);
 void xa_help_emulate(FILE *out);
+void xa_help_report(FILE *out);
+void xa_help_posture(FILE *out);
 
 /* True when argv contains -h or --help before any "--". */
 bool xa_cli_wants_help(int argc, char **argv);
