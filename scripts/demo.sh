@@ -23,10 +23,12 @@ run "Import the same records again as gzip JSON Lines: every record is stored on
     import --no-progress "$demo/export.jsonl.gz"
 run "What the archive holds" stats
 
-run "Who granted whom mailbox permissions, and who in IT did it?" \
-    search --category mailbox_permission --limit 20
-run "What did the delegate do in the CEO's mailbox (non-owner access)?" \
-    search --mailbox "ceo@*" --logon-type delegate --oldest-first --limit 20
+run "Who granted whom permissions on the CEO's mailbox, who in IT did it, and when was it revoked?" \
+    search --mailbox ceo@contoso.com --category mailbox_permission --oldest-first --limit 20
+run "What did that delegate do in the CEO's mailbox meanwhile (non-owner access)?" \
+    search --mailbox ceo@contoso.com --actor ryan.cooper@contoso.com --logon-type delegate --oldest-first
+run "Every non-owner access to any mailbox (the portal report that cannot be exported), as CSV" \
+    search --logon-type delegate --logon-type admin --limit 5 --format csv
 run "Inbox rules and mailbox forwards that send mail outside" \
     search --param ForwardTo --param RedirectTo --param ForwardingSmtpAddress --limit 20
 run "Who weakened auditing (audit switched off, bypass associations)?" \

@@ -620,6 +620,7 @@ static int is_start_of(const char *s, size_t n, const char *name, size_t nl)
  * restarted and the window's rest fed), 0 when more input is needed, -1 at the end. */
 static int resync(struct xa_xml_reader *r, struct xa_diag *diag, xa_rc *rc)
 {
+    *rc = XA_OK; /* -1 at the end of input is not an error */
     long long wend = r->wbase + (long long)r->wlen;
     size_t avail;
     const char *s = wat(r, r->scan, &avail);
