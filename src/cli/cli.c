@@ -2,6 +2,7 @@
 #include "cli/cli.h"
 
 #include "cli/common.h"
+#include "cli/selfaudit.h"
 #include "core/log.h"
 
 #include <getopt.h>
@@ -20,6 +21,11 @@ static const struct xa_cmd commands[] = {
     {"emulate", "run a fault-injecting Office 365 Management Activity API emulator on loopback", xa_cmd_emulate, xa_help_emulate},
     {"report", "reports: non-owner access, permission history, admin changes, timeline, coverage", xa_cmd_report, xa_help_report},
     {"posture", "audit-configuration posture from exported settings, with a remediation script", xa_cmd_posture, xa_help_posture},
+    {"init", "create the archive and the key pair that signs its checkpoints", xa_cmd_init, xa_help_init},
+    {"key", "export the public key that verifies the archive (key export)", xa_cmd_key, xa_help_key},
+    {"verify", "prove the archive (or an evidence bundle) was not altered; exit 4 if it was", xa_cmd_verify, xa_help_verify},
+    {"purge", "remove records past their retention, with a signed purge record", xa_cmd_purge, xa_help_purge},
+    {"export", "write a self-verifying evidence bundle of matching records", xa_cmd_export, xa_help_export},
 };
 #define NCMD (sizeof(commands) / sizeof(commands[0]))
 
@@ -120,7 +126,12 @@ int xa_cli_open_store(struct xa_cli *cli, bool readonly, struct xa_store *st)
         fprintf(stderr, "exoaudit: %s: no archive there yet (run 'exoaudit import' first)\n", path);
         return XA_EXIT_FAIL;
     }
-    struct xa_store_cfg sc = {.location = path, .readonly = readonly, .cache_mb = (size_t)cache_mb};
+    struct xa_integrity_cfg ic; /* integrity.* keys (selfaudit.c) */
+    int iec = xa_cli_integrity_cfg(cli, &ic);
+    if (iec)
+        return iec;
+    struct xa_store_cfg sc = {.location = path, .readonly = readonly, .cache_mb = (size_t)cache_mb,
+                              .integrity = &ic};
     rc = xa_store_open(&sc, st, &d);
     if (rc) {
         xa_cli_error(&d, rc);

@@ -57,6 +57,18 @@ void xa_help_emulate(FILE *out);
 void xa_help_report(FILE *out);
 void xa_help_posture(FILE *out);
 
+/* integrity, retention, evidence (docs/INTEGRITY.md) */
+int xa_cmd_init(struct xa_cli *cli, int argc, char **argv);
+int xa_cmd_key(struct xa_cli *cli, int argc, char **argv);
+int xa_cmd_verify(struct xa_cli *cli, int argc, char **argv);
+int xa_cmd_purge(struct xa_cli *cli, int argc, char **argv);
+int xa_cmd_export(struct xa_cli *cli, int argc, char **argv);
+void xa_help_init(FILE *out);
+void xa_help_key(FILE *out);
+void xa_help_verify(FILE *out);
+void xa_help_purge(FILE *out);
+void xa_help_export(FILE *out);
+
 /* True when argv contains -h or --help before any "--". */
 bool xa_cli_wants_help(int argc, char **argv);
 

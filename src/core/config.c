@@ -63,6 +63,14 @@ static const char *const known[] = {
     "collect.tenants.*.endpoints.login",
     "collect.tenants.*.endpoints.api",
     "identity.domains.*",
+    "integrity.enabled",
+    "integrity.private_key_file",
+    "integrity.public_key_file",
+    "integrity.checkpoint_records",
+    "integrity.checkpoint_minutes",
+    "integrity.checkpoint_file",
+    "integrity.checkpoint_syslog",
+    "retention.*",
     NULL,
 };
 

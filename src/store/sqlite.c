@@ -740,6 +740,20 @@ static xa_rc str_intern(struct ctx *c, uint32_t kind, const char *s, int64_t *id
     return XA_OK;
 }
 
+static xa_rc str_by_id(struct ctx *c, int64_t id, const char **out, struct xa_diag *d);
+
+/* for the backend's feature files (sqlite_internal.h) */
+xa_rc xa_sq_str_by_id(struct ctx *c, int64_t id, const char **out, struct xa_diag *d)
+{
+    return str_by_id(c, id, out, d);
+}
+
+xa_rc xa_sq_body_decompress(struct ctx *c, int64_t dict, const void *blob, size_t n,
+                            struct xa_diag *d)
+{
+    return body_decompress(c, dict, blob, n, d);
+}
+
 static xa_rc str_by_id(struct ctx *c, int64_t id, const char **out, struct xa_diag *d)
 {
     if (id == 0) {
@@ -779,6 +793,7 @@ static void close_ctx(struct ctx *c)
 {
     if (!c)
         return;
+    xa_sqi_close(c); /* integrity: final checkpoint, free state (sqlite_integrity.c) */
     sqlite3_stmt *sts[] = {c->st_str_get, c->st_str_ins, c->st_str_byid, c->st_ins,
                            c->st_dup,     c->st_fts,     c->st_dict};
     for (size_t i = 0; i < sizeof(sts) / sizeof(sts[0]); i++)
@@ -879,6 +894,9 @@ static xa_rc sq_open(const struct xa_store_cfg *cfg, void **out, struct xa_diag 
         if ((rc = dict_state_load(c, d))) /* publishes the dictionary for prepare() */
             goto out;
     }
+    /* integrity: chain state, key, xa_purging() for the triggers (sqlite_integrity.c) */
+    if ((rc = xa_sqi_open(c, cfg->integrity, d)))
+        goto out;
 out:
     if (rc) {
         close_ctx(c);
@@ -916,6 +934,7 @@ static void forget_uncommitted(struct ctx *c)
     /* strings and dictionaries created by the rolled-back transaction are gone */
     scache_clear(&c->strs);
     dict_state_reset(c);
+    xa_sqi_forget(c); /* integrity: back to the committed chain state */
     for (size_t i = 0; i < c->n_dd; i++)
         ZSTD_freeDDict(c->dd[i].dd);
     c->n_dd = 0;
@@ -926,9 +945,13 @@ static xa_rc sq_commit(void *ctx, struct xa_diag *d)
     struct ctx *c = ctx;
     if (!c->in_txn)
         return xa_diag_set(d, XA_ERR_USAGE, "%s: commit without begin", c->path);
+    xa_rc irc = xa_sqi_before_commit(c, d); /* integrity: block, due checkpoint, same txn */
+    if (irc)
+        return irc;
     int src = sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
     if (src == SQLITE_OK) {
         c->in_txn = false;
+        xa_sqi_after_commit(c);
         return XA_OK;
     }
     xa_rc rc = xa_sq_dberr(c, d, src, "commit");
@@ -985,9 +1008,11 @@ static xa_rc sq_put(void *ctx, const struct xa_event *ev, enum xa_put_status *st
 
     const void *zbody;
     size_t zlen;
+    const unsigned char *chash = NULL; /* integrity: content hash made by prepare() */
     if (ev->prepared && ev->prepared_tag == c->cur_dict) {
-        zbody = ev->prepared; /* compressed by prepare() with the dictionary still in use */
-        zlen = ev->prepared_len;
+        chash = ev->prepared;
+        zbody = chash + XA_SQI_PREP_PREFIX; /* compressed by prepare() with the current dict */
+        zlen = ev->prepared_len - XA_SQI_PREP_PREFIX;
     } else {
         xa_buf_reset(&c->body);
         if ((rc = xa_sqlc_body_encode(ev, &c->body)))
@@ -1030,6 +1055,8 @@ static xa_rc sq_put(void *ctx, const struct xa_event *ev, enum xa_put_status *st
         return XA_OK;
     }
     int64_t seq = sqlite3_last_insert_rowid(c->db);
+    if ((rc = xa_sqi_put(c, ev, seq, chash, d))) /* integrity: chain it (sqlite_integrity.c) */
+        return rc;
 
     const char *text = ev->prepared_text;
     size_t text_len = ev->prepared_text_len;
@@ -1086,11 +1113,13 @@ static xa_rc sq_prepare(void *ctx, struct xa_event *ev, struct xa_arena *a, stru
         return XA_OK; /* put() reports it with the record id */
     }
     size_t cap = ZSTD_compressBound(body.len) + 16, len = 0;
-    unsigned char *out = xa_arena_alloc(a, cap);
+    unsigned char *out = xa_arena_alloc(a, cap + XA_SQI_PREP_PREFIX);
     if (!out) {
         xa_buf_release(&body);
         return xa_diag_set(d, XA_ERR_NOMEM, "out of memory");
     }
+    xa_sqi_prepare(c, ev, body.data, body.len, out); /* integrity: content hash first */
+    out += XA_SQI_PREP_PREFIX;
     rc = compress_with(cc, cd, body.data, body.len, out, cap, &len, d);
     xa_buf_release(&body);
     if (rc)
@@ -1102,8 +1131,8 @@ static xa_rc sq_prepare(void *ctx, struct xa_event *ev, struct xa_arena *a, stru
         ev->prepared_text_len = ev->prepared_text ? text.len : 0;
     }
     xa_buf_release(&text);
-    ev->prepared = out;
-    ev->prepared_len = len;
+    ev->prepared = out - XA_SQI_PREP_PREFIX;
+    ev->prepared_len = len + XA_SQI_PREP_PREFIX;
     ev->prepared_tag = tag;
     return XA_OK;
 }
@@ -1835,4 +1864,11 @@ const struct xa_store_ops xa_store_sqlite_ops = {
     .scan = sq_scan,
     .quarantine_list = sq_quarantine_list,
     .stats = sq_stats,
+    /* integrity (sqlite_integrity.c) */
+    .verify = xa_sqi_verify,
+    .purge = xa_sqi_purge,
+    .evidence = xa_sqi_evidence,
+    .checkpoint_get = xa_sqi_checkpoint_get,
+    .checkpoint = xa_sqi_checkpoint,
+    .adopt = xa_sqi_adopt,
 };

@@ -11,6 +11,7 @@
 #include "core/arena.h"
 #include "core/buf.h"
 #include "core/rc.h"
+#include "store/store.h"
 
 #define ZSTD_STATIC_LINKING_ONLY /* ZSTD_c_format (magic-less frames) */
 #include <pthread.h>
@@ -91,6 +92,8 @@ struct ctx {
     /* scratch */
     struct xa_buf body, zbuf, fts, dbuf;
     struct xa_arena arena;
+    /* tamper evidence (sqlite_integrity.c) */
+    struct xa_sqi *integ;
 };
 
 
@@ -103,5 +106,36 @@ xa_rc xa_sq_prep(struct ctx *c, sqlite3_stmt **st, const char *sql, struct xa_di
 /* Run a statement returning one integer (def when no row or NULL). */
 xa_rc xa_sq_query_int(struct ctx *c, const char *sql, int64_t def, int64_t *out,
                       struct xa_diag *d);
+
+/* Read a string by id (cached; the pointer is valid until the cache is next changed). */
+xa_rc xa_sq_str_by_id(struct ctx *c, int64_t id, const char **out, struct xa_diag *d);
+/* Decompress a stored body into c->dbuf (NUL-terminated). */
+xa_rc xa_sq_body_decompress(struct ctx *c, int64_t dict, const void *blob, size_t n,
+                            struct xa_diag *d);
+
+/* ---- integrity (sqlite_integrity.c, docs/INTEGRITY.md) ---------------------------- */
+struct xa_sqi;
+/* prepare() puts the record's content hash in front of the compressed body */
+#define XA_SQI_PREP_PREFIX 32
+xa_rc xa_sqi_open(struct ctx *c, const struct xa_integrity_cfg *cfg, struct xa_diag *d);
+void xa_sqi_close(struct ctx *c); /* writes a final checkpoint when records are uncovered */
+/* Content hash of ev with its encoded body (thread-safe: used by prepare()). */
+void xa_sqi_prepare(struct ctx *c, const struct xa_event *ev, const void *body, size_t len,
+                    unsigned char out[32]);
+/* Chain a stored record; chash NULL: hash ev with the body encoded in c->body. */
+xa_rc xa_sqi_put(struct ctx *c, const struct xa_event *ev, int64_t seq,
+                 const unsigned char *chash, struct xa_diag *d);
+xa_rc xa_sqi_before_commit(struct ctx *c, struct xa_diag *d); /* block + due checkpoint */
+void xa_sqi_after_commit(struct ctx *c);
+void xa_sqi_forget(struct ctx *c); /* the transaction was rolled back */
+xa_rc xa_sqi_verify(void *ctx, const struct xa_verify_opts *o, xa_verify_cb cb, void *ud,
+                    struct xa_verify_summary *sum, struct xa_diag *d);
+xa_rc xa_sqi_purge(void *ctx, const struct xa_purge_opts *o, struct xa_purge_result *res,
+                   struct xa_diag *d);
+xa_rc xa_sqi_evidence(void *ctx, int64_t seq, struct xa_evidence *out, struct xa_diag *d);
+xa_rc xa_sqi_checkpoint_get(void *ctx, int64_t id, xa_checkpoint_cb cb, void *ud,
+                            struct xa_diag *d);
+xa_rc xa_sqi_checkpoint(void *ctx, struct xa_diag *d);
+xa_rc xa_sqi_adopt(void *ctx, struct xa_diag *d);
 
 #endif

@@ -28,6 +28,44 @@ const struct xa_sq_migration xa_sq_migrations[] = {
      " tokenize='ascii');"
      "CREATE TABLE quarantine(id INTEGER PRIMARY KEY, at INTEGER NOT NULL, source_name TEXT,"
      " line INTEGER, off INTEGER, reason TEXT NOT NULL, data BLOB);"},
+    /* 2: collector ledger (collector engineer) */
+    {3, "tamper evidence: chain blocks, checkpoints, append-only triggers",
+     "INSERT OR IGNORE INTO xa_meta(key, value) VALUES('archive_id', lower(hex(randomblob(16))));"
+     "CREATE TABLE integ_blocks(id INTEGER PRIMARY KEY, first_seq INTEGER NOT NULL,"
+     " last_seq INTEGER NOT NULL, root BLOB NOT NULL, chain BLOB NOT NULL, at INTEGER NOT NULL,"
+     " hashes BLOB NOT NULL);"
+     "CREATE INDEX integ_blocks_first ON integ_blocks(first_seq);"
+     "CREATE TABLE integ_checkpoints(id INTEGER PRIMARY KEY, seq INTEGER NOT NULL,"
+     " kind INTEGER NOT NULL, block_last INTEGER NOT NULL, msg TEXT NOT NULL, sig BLOB);"
+     "CREATE TABLE integ_keys(fpr TEXT PRIMARY KEY, pem TEXT NOT NULL, added_at INTEGER NOT NULL)"
+     " WITHOUT ROWID;"
+     /* append-only: only exoaudit purge (xa_purging() true on its connection) deletes events;
+      * only the duplicate counter may change */
+     "CREATE TRIGGER events_no_delete BEFORE DELETE ON events WHEN NOT xa_purging() BEGIN"
+     " SELECT RAISE(ABORT, 'exoaudit: archive records are append-only (use exoaudit purge)'); END;"
+     "CREATE TRIGGER events_no_update BEFORE UPDATE OF seq, tenant, rid, at, rtype, flags, op,"
+     " actor, mbx, wl, ip, zdict, body ON events BEGIN"
+     " SELECT RAISE(ABORT, 'exoaudit: archive records are append-only'); END;"
+     "CREATE TRIGGER strings_no_update BEFORE UPDATE ON strings BEGIN"
+     " SELECT RAISE(ABORT, 'exoaudit: archive strings are append-only'); END;"
+     "CREATE TRIGGER strings_no_delete BEFORE DELETE ON strings BEGIN"
+     " SELECT RAISE(ABORT, 'exoaudit: archive strings are append-only'); END;"
+     "CREATE TRIGGER zdicts_no_update BEFORE UPDATE ON zdicts BEGIN"
+     " SELECT RAISE(ABORT, 'exoaudit: compression dictionaries are append-only'); END;"
+     "CREATE TRIGGER zdicts_no_delete BEFORE DELETE ON zdicts BEGIN"
+     " SELECT RAISE(ABORT, 'exoaudit: compression dictionaries are append-only'); END;"
+     "CREATE TRIGGER integ_blocks_no_update BEFORE UPDATE ON integ_blocks BEGIN"
+     " SELECT RAISE(ABORT, 'exoaudit: the integrity chain is append-only'); END;"
+     "CREATE TRIGGER integ_blocks_no_delete BEFORE DELETE ON integ_blocks BEGIN"
+     " SELECT RAISE(ABORT, 'exoaudit: the integrity chain is append-only'); END;"
+     "CREATE TRIGGER integ_ck_no_update BEFORE UPDATE ON integ_checkpoints BEGIN"
+     " SELECT RAISE(ABORT, 'exoaudit: checkpoints are append-only'); END;"
+     "CREATE TRIGGER integ_ck_no_delete BEFORE DELETE ON integ_checkpoints BEGIN"
+     " SELECT RAISE(ABORT, 'exoaudit: checkpoints are append-only'); END;"
+     "CREATE TRIGGER integ_keys_no_update BEFORE UPDATE ON integ_keys BEGIN"
+     " SELECT RAISE(ABORT, 'exoaudit: keys are append-only'); END;"
+     "CREATE TRIGGER integ_keys_no_delete BEFORE DELETE ON integ_keys BEGIN"
+     " SELECT RAISE(ABORT, 'exoaudit: keys are append-only'); END;"},
 };
 
 const size_t xa_sq_n_migrations = sizeof(xa_sq_migrations) / sizeof(xa_sq_migrations[0]);

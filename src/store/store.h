@@ -23,10 +23,21 @@
 
 enum xa_put_status { XA_PUT_STORED = 0, XA_PUT_DUPLICATE = 1 };
 
+/* Integrity settings (docs/INTEGRITY.md); the store copies what it keeps. */
+struct xa_integrity_cfg {
+    bool disabled;                /* integrity.enabled: false -> no chain (benchmarks only) */
+    const char *private_key_file; /* Ed25519 PEM; NULL or missing file: unsigned checkpoints */
+    uint64_t checkpoint_records;  /* 0 = 10000 */
+    uint64_t checkpoint_minutes;  /* 0 = 5 */
+    const char *checkpoint_file;  /* also append each checkpoint as a text line, or NULL */
+    bool checkpoint_syslog;       /* also send each checkpoint to syslog */
+};
+
 struct xa_store_cfg {
     const char *location; /* SQLite file path (or backend URL later) */
     bool readonly;
     size_t cache_mb;      /* page cache hint; 0 = backend default */
+    const struct xa_integrity_cfg *integrity; /* NULL = defaults (chain on, unsigned) */
 };
 
 /* One piece of bad input kept with the reason it was refused. */
@@ -89,6 +100,80 @@ struct xa_store_stats {
 typedef xa_rc (*xa_event_cb)(void *ud, const struct xa_event *ev);
 typedef xa_rc (*xa_quarantine_cb)(void *ud, const struct xa_quarantine_item *q);
 
+/* ---- integrity (tamper evidence, retention, evidence export; docs/INTEGRITY.md) ---- */
+
+enum xa_verify_kind {
+    XA_VP_ALTERED = 0, /* a record's content no longer matches its chained hash */
+    XA_VP_DELETED,     /* records missing inside the chain */
+    XA_VP_INSERTED,    /* records that are not part of the chain */
+    XA_VP_REORDERED,   /* records moved to other sequence numbers */
+    XA_VP_TRUNCATED,   /* the newest records are missing */
+    XA_VP_CHECKPOINT,  /* checkpoint forged, altered, missing or not matching */
+    XA_VP_BLOCK,       /* chain / Merkle metadata altered */
+    XA_VP_UNCOVERED,   /* records not covered by any checkpoint */
+    XA_VP_WARNING      /* not a proof of tampering (e.g. unsigned checkpoints) */
+};
+
+struct xa_verify_problem {
+    enum xa_verify_kind kind;
+    int64_t seq_from, seq_to; /* affected records (0 when none) */
+    const char *record_id;    /* of seq_from when known, else NULL */
+    int64_t checkpoint;       /* checkpoint id when relevant, else 0 */
+    const char *message;      /* one line, human readable */
+};
+typedef xa_rc (*xa_verify_cb)(void *ud, const struct xa_verify_problem *p);
+
+struct xa_verify_opts {
+    int64_t since;              /* records committed before this are checked only through the
+                                 * chain metadata; XA_TIME_NONE = everything */
+    const char *public_key_pem; /* trusted public key (PEM text); NULL = the archive's copy */
+    const char *checkpoint_file;/* external checkpoint lines to compare with, or NULL */
+};
+
+struct xa_verify_summary {
+    int64_t records, blocks, checkpoints, signed_checkpoints, purges;
+    int64_t first_seq, last_seq, purged_to;
+    int64_t problems, warnings;
+    char key_fpr[65];           /* fingerprint of the key checkpoints were checked with */
+};
+
+struct xa_purge_opts {
+    /* per category: records with occurred_at < cutoff may be removed; XA_TIME_NONE = keep */
+    int64_t cutoff[XA_CAT__COUNT];
+    bool dry_run;
+};
+
+struct xa_purge_result {
+    int64_t from_seq, to_seq, records, blocks; /* records == 0: nothing to purge */
+};
+
+/* Everything needed to prove one record offline. Pointers valid until the next call. */
+struct xa_evidence {
+    int64_t seq;
+    uint32_t duplicates;             /* not covered by the chain */
+    const unsigned char *canon;      /* canonical bytes (integrity.h) */
+    size_t canon_len;
+    unsigned char content[32];
+    int64_t block_id, block_first, block_last;
+    unsigned char block_root[32], block_chain[32];
+    size_t n_proof;
+    unsigned char proof[64][32];
+    int64_t checkpoint_id;           /* first checkpoint covering the block, 0 = none */
+};
+
+/* A checkpoint and the blocks it newly covers (pointers valid during the callback). */
+struct xa_checkpoint_info {
+    int64_t id;
+    const char *msg;
+    size_t msg_len;
+    const unsigned char *sig; /* NULL when unsigned */
+    size_t sig_len;
+    size_t n_blocks;
+    const int64_t *block_ids, *block_first, *block_last;
+    const unsigned char (*block_root)[32], (*block_chain)[32];
+};
+typedef xa_rc (*xa_checkpoint_cb)(void *ud, const struct xa_checkpoint_info *ck);
+
 struct xa_store_ops {
     const char *name;
     xa_rc (*open)(const struct xa_store_cfg *cfg, void **ctx, struct xa_diag *diag);
@@ -120,6 +205,27 @@ struct xa_store_ops {
     xa_rc (*quarantine_list)(void *ctx, size_t limit, xa_quarantine_cb cb, void *ud,
                              struct xa_diag *diag);
     xa_rc (*stats)(void *ctx, struct xa_store_stats *st, struct xa_diag *diag);
+    /* Integrity (optional, NULL when the backend has none). verify() checks the chain,
+     * Merkle roots and checkpoint signatures and reports every problem through cb (in
+     * order of discovery); it returns XA_OK even when problems were found (see sum). */
+    xa_rc (*verify)(void *ctx, const struct xa_verify_opts *o, xa_verify_cb cb, void *ud,
+                    struct xa_verify_summary *sum, struct xa_diag *diag);
+    /* Remove the oldest whole blocks of the chain whose every record is past its category's
+     * cutoff, and write a signed purge record. Must be called outside a transaction. */
+    xa_rc (*purge)(void *ctx, const struct xa_purge_opts *o, struct xa_purge_result *res,
+                   struct xa_diag *diag);
+    /* Evidence for the record with this seq (XA_ERR_NOTFOUND when not in the chain). */
+    xa_rc (*evidence)(void *ctx, int64_t seq, struct xa_evidence *out, struct xa_diag *diag);
+    /* The checkpoint with this id and the blocks it covers. */
+    xa_rc (*checkpoint_get)(void *ctx, int64_t id, xa_checkpoint_cb cb, void *ud,
+                            struct xa_diag *diag);
+    /* Write a checkpoint now when records are not yet covered (outside a transaction). */
+    xa_rc (*checkpoint)(void *ctx, struct xa_diag *diag);
+    /* Chain the records stored without integrity (integrity.enabled was false, or the
+     * archive predates integrity) and checkpoint them. Only on an explicit request
+     * (exoaudit init): put() refuses to chain over unchained rows, which could also be
+     * rows inserted behind exoaudit's back. */
+    xa_rc (*adopt)(void *ctx, struct xa_diag *diag);
 };
 
 struct xa_store {
