@@ -161,6 +161,8 @@ int xa_cmd_import(struct xa_cli *cli, int argc, char **argv)
     if (total.quarantined && !cli->quiet)
         fprintf(stderr, "exoaudit: %llu input record(s) quarantined: see 'exoaudit quarantine list'\n",
                 (unsigned long long)total.quarantined);
+    if (!o.dry_run && !failed && xa_cli_detect_after_import(cli, &st))
+        failed = 1;
     if (!o.dry_run)
         xa_store_close(&st);
     if (failed)

@@ -69,6 +69,39 @@ void xa_help_verify(FILE *out);
 void xa_help_purge(FILE *out);
 void xa_help_export(FILE *out);
 
+/* ---- detection (cmd_detect.c, cmd_rules.c, cmd_hunt.c, cmd_alerts.c) ---- */
+#include "core/buf.h"
+#include "rules/engine.h"
+/* Engine settings read from the configuration (rules.*); owns its arrays. */
+struct xa_cli_rules {
+    struct xa_engine_cfg cfg;
+    struct xa_allow *allow;
+    int allow_idx[256];
+    size_t nallow;
+    struct xa_suppress *suppress;
+    size_t nsuppress;
+    const char **disabled;
+    size_t ndisabled;
+};
+/* Load the mapping, the built-in pack (unless builtin is false or rules.builtin: false),
+ * rules.paths and extra into rs, finalise it and read the engine settings. Reports errors
+ * itself; returns an exit code. Release out with xa_cli_rules_cfg_release. */
+int xa_cli_rules_setup(struct xa_cli *cli, struct xa_ruleset *rs, struct xa_cli_rules *out,
+                       bool builtin, const char *const *extra, size_t n_extra);
+void xa_cli_rules_cfg_release(struct xa_cli_rules *r);
+/* Run detection on st after an import when rules.on_import (default true). Exit code. */
+int xa_cli_detect_after_import(struct xa_cli *cli, struct xa_store *st);
+/* One alert as a JSON object (no newline). */
+void xa_cli_alert_json(const struct xa_alert *a, struct xa_buf *out);
+int xa_cmd_detect(struct xa_cli *cli, int argc, char **argv);
+int xa_cmd_rules(struct xa_cli *cli, int argc, char **argv);
+int xa_cmd_hunt(struct xa_cli *cli, int argc, char **argv);
+int xa_cmd_alerts(struct xa_cli *cli, int argc, char **argv);
+void xa_help_detect(FILE *out);
+void xa_help_rules(FILE *out);
+void xa_help_hunt(FILE *out);
+void xa_help_alerts(FILE *out);
+
 /* True when argv contains -h or --help before any "--". */
 bool xa_cli_wants_help(int argc, char **argv);
 

@@ -1871,4 +1871,5 @@ const struct xa_store_ops xa_store_sqlite_ops = {
     .checkpoint_get = xa_sqi_checkpoint_get,
     .checkpoint = xa_sqi_checkpoint,
     .adopt = xa_sqi_adopt,
+    .alerts = &xa_sq_alert_ops,
 };

@@ -97,6 +97,10 @@ struct ctx {
 };
 
 
+/* Alerts, consumer cursors and detection state (sqlite_alerts.c). */
+struct xa_store_alert_ops;
+extern const struct xa_store_alert_ops xa_sq_alert_ops;
+
 /* SQLite error -> xa_rc with a message naming the archive and what was being done. */
 xa_rc xa_sq_dberr(struct ctx *c, struct xa_diag *d, int rc, const char *what);
 /* Run SQL without results. */

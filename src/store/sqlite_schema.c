@@ -66,6 +66,26 @@ const struct xa_sq_migration xa_sq_migrations[] = {
      " SELECT RAISE(ABORT, 'exoaudit: keys are append-only'); END;"
      "CREATE TRIGGER integ_keys_no_delete BEFORE DELETE ON integ_keys BEGIN"
      " SELECT RAISE(ABORT, 'exoaudit: keys are append-only'); END;"},
+    {4, "alerts, consumer cursors and detection state (rules)",
+     "CREATE TABLE alerts(id INTEGER PRIMARY KEY, uid TEXT NOT NULL UNIQUE, rule_id TEXT NOT NULL,"
+     " rule_title TEXT NOT NULL, rule_author TEXT, rule_license TEXT, rule_origin TEXT,"
+     " severity INTEGER NOT NULL, tags TEXT, group_key TEXT NOT NULL, tenant TEXT, summary TEXT,"
+     " first_at INTEGER NOT NULL, last_at INTEGER NOT NULL, created_at INTEGER NOT NULL,"
+     " updated_at INTEGER NOT NULL, rev INTEGER NOT NULL, status INTEGER NOT NULL DEFAULT 0,"
+     " n_events INTEGER NOT NULL);"
+     "CREATE INDEX alerts_group ON alerts(rule_id, group_key, status, last_at);"
+     "CREATE UNIQUE INDEX alerts_rev ON alerts(rev);"
+     "CREATE INDEX alerts_last ON alerts(last_at);"
+     "CREATE TABLE alert_events(alert INTEGER NOT NULL, seq INTEGER NOT NULL,"
+     " PRIMARY KEY(alert, seq)) WITHOUT ROWID;"
+     "CREATE INDEX alert_events_seq ON alert_events(seq);"
+     "CREATE TABLE alert_comments(id INTEGER PRIMARY KEY, alert INTEGER NOT NULL,"
+     " at INTEGER NOT NULL, who TEXT, body TEXT NOT NULL);"
+     "CREATE INDEX alert_comments_alert ON alert_comments(alert);"
+     "CREATE TABLE consumer_cursors(name TEXT PRIMARY KEY, seq INTEGER NOT NULL,"
+     " updated_at INTEGER NOT NULL) WITHOUT ROWID;"
+     "CREATE TABLE rule_state(owner TEXT NOT NULL, k TEXT NOT NULL, v BLOB NOT NULL,"
+     " updated_at INTEGER NOT NULL, PRIMARY KEY(owner, k)) WITHOUT ROWID;"},
 };
 
 const size_t xa_sq_n_migrations = sizeof(xa_sq_migrations) / sizeof(xa_sq_migrations[0]);

@@ -226,6 +226,83 @@ struct xa_store_ops {
      * (exoaudit init): put() refuses to chain over unchained rows, which could also be
      * rows inserted behind exoaudit's back. */
     xa_rc (*adopt)(void *ctx, struct xa_diag *diag);
+    /* Alerts, consumer cursors and detection state (NULL when the backend has none). */
+    const struct xa_store_alert_ops *alerts;
+};
+
+/* ---- alerts, consumer cursors, detection state (src/rules; docs/RULES.md) ---- */
+
+enum xa_alert_status { XA_ALERT_OPEN = 0, XA_ALERT_ACK = 1, XA_ALERT_CLOSED = 2 };
+
+struct xa_alert_comment {
+    int64_t at;        /* wall clock (us) */
+    const char *who;
+    const char *text;
+};
+
+/* One alert: a rule's matches for one group key, merged while the alert is not closed and
+ * the next match falls within the rule's dedup window. Strings are borrowed (write) or
+ * valid during the callback (read). */
+struct xa_alert {
+    int64_t id;              /* assigned by the store, stable, never reused */
+    const char *uid;         /* stable global id (hex) for forwarders: rule + group + first seq */
+    const char *rule_id, *rule_title, *rule_author, *rule_license, *rule_origin;
+    int severity;            /* 0 informational .. 4 critical */
+    const char *tags;        /* comma-separated (attack.t1114.003, ...) */
+    const char *group_key;   /* values of the rule's group-by fields, "|"-joined */
+    const char *tenant_id;
+    const char *summary;     /* one line: who did what to which mailbox */
+    int64_t first_at, last_at;     /* event times (us) of the first and last match */
+    int64_t created_at, updated_at; /* wall clock (us) */
+    int64_t rev;             /* change number: grows with every insert or update (cursor) */
+    int status;              /* enum xa_alert_status */
+    int64_t count;           /* matched events (seqs holds at most XA_ALERT_MAX_SEQS) */
+    const int64_t *seqs;     /* archive seq numbers of the triggering events, ascending */
+    size_t n_seqs;
+    const struct xa_alert_comment *comments;
+    size_t n_comments;
+};
+
+#define XA_ALERT_MAX_SEQS 1000
+
+struct xa_alert_query {
+    int64_t id;              /* 0 = any */
+    int status;              /* -1 = any */
+    const char *rule;        /* rule id, NULL = any */
+    int min_severity;        /* 0 = all */
+    int64_t since, until;    /* last_at window; XA_TIME_NONE = unbounded */
+    int64_t after_rev;       /* only alerts changed after this change number (0 = all) */
+    size_t limit;            /* 0 = no limit */
+    bool oldest_first;       /* by rev ascending; default newest first */
+};
+
+typedef xa_rc (*xa_alert_cb)(void *ud, const struct xa_alert *a);
+typedef xa_rc (*xa_state_cb)(void *ud, const char *key, const void *data, size_t len);
+
+struct xa_store_alert_ops {
+    /* Insert a new alert, or merge it (seqs appended, count added, last_at and rev moved)
+     * into the not-closed alert of the same rule_id and group_key whose last_at is within
+     * merge_window (us) of a->first_at; merge_window < 0 never merges. *id gets the
+     * alert id, *merged whether it was merged. Inside a transaction (begin/commit). */
+    xa_rc (*put)(void *ctx, const struct xa_alert *a, int64_t merge_window, int64_t *id,
+                 bool *merged, struct xa_diag *diag);
+    /* Alerts matching q (with seqs and comments), newest change first. */
+    xa_rc (*list)(void *ctx, const struct xa_alert_query *q, xa_alert_cb cb, void *ud,
+                  struct xa_diag *diag);
+    /* Set the status (status < 0 keeps it) and/or add a comment (NULL: none); moves rev.
+     * XA_ERR_NOTFOUND for an unknown id. Runs its own transaction when none is open. */
+    xa_rc (*update)(void *ctx, int64_t id, int status, const char *who, const char *comment,
+                    struct xa_diag *diag);
+    /* A consumer's cursor (last seq it has processed); 0 when never set. */
+    xa_rc (*cursor_get)(void *ctx, const char *name, int64_t *seq, struct xa_diag *diag);
+    xa_rc (*cursor_set)(void *ctx, const char *name, int64_t seq, struct xa_diag *diag);
+    /* Persisted state blobs of one owner (e.g. correlation windows): load all, put one
+     * (len 0 deletes), clear all. */
+    xa_rc (*state_load)(void *ctx, const char *owner, xa_state_cb cb, void *ud,
+                        struct xa_diag *diag);
+    xa_rc (*state_put)(void *ctx, const char *owner, const char *key, const void *data,
+                       size_t len, struct xa_diag *diag);
+    xa_rc (*state_clear)(void *ctx, const char *owner, struct xa_diag *diag);
 };
 
 struct xa_store {
