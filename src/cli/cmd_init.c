@@ -49,6 +49,5 @@ int xa_cmd_init(struct xa_cli *cli, int argc, char **argv)
     }
     xa_store_close(&st);
     printf("archive %s ready\n", xa_cli_db_path(cli));
-    xa_cli_self_audit_argv(cli, "ExoauditInit", argc, argv);
     return XA_EXIT_OK;
 }

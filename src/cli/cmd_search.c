@@ -2,6 +2,7 @@
  * Search-MailboxAuditLog and Search-UnifiedAuditLog, and more. */
 #include "cli/common.h"
 #include "cli/filters.h"
+#include "cli/selfaudit.h"
 #include "cli/output.h"
 #include "core/xtime.h"
 
@@ -105,6 +106,7 @@ int xa_cmd_search(struct xa_cli *cli, int argc, char **argv)
     if (out)
         xa_out_finish(out);
     xa_store_close(&st);
+    xa_cli_self_audit_argv(cli, "ExoauditSearch", argc, argv); /* after the search, never fatal */
     if (rc) {
         xa_cli_error(&d, rc);
         return xa_cli_exit_code(rc);

@@ -1,6 +1,7 @@
 /* cmd_show.c - exoaudit show ID */
 #include "cli/common.h"
 #include "cli/output.h"
+#include "cli/selfaudit.h"
 
 #include <getopt.h>
 #include <string.h>
@@ -57,5 +58,6 @@ int xa_cmd_show(struct xa_cli *cli, int argc, char **argv)
     }
     xa_out_finish(out);
     xa_store_close(&st);
+    xa_cli_self_audit_argv(cli, "ExoauditShow", argc, argv); /* after the query, never fatal */
     return ret;
 }
