@@ -30,6 +30,8 @@ static const struct xa_cmd commands[] = {
     {"verify", "prove the archive (or an evidence bundle) was not altered; exit 4 if it was", xa_cmd_verify, xa_help_verify},
     {"purge", "remove records past their retention, with a signed purge record", xa_cmd_purge, xa_help_purge},
     {"export", "write a self-verifying evidence bundle of matching records", xa_cmd_export, xa_help_export},
+    {"serve", "run the web console and REST API (HTTPS; accounts from 'exoaudit user')", xa_cmd_serve, xa_help_serve},
+    {"user", "console accounts and API tokens: add, list, remove, token", xa_cmd_user, xa_help_user},
 };
 #define NCMD (sizeof(commands) / sizeof(commands[0]))
 

@@ -102,6 +102,11 @@ void xa_help_rules(FILE *out);
 void xa_help_hunt(FILE *out);
 void xa_help_alerts(FILE *out);
 
+int xa_cmd_serve(struct xa_cli *cli, int argc, char **argv);
+int xa_cmd_user(struct xa_cli *cli, int argc, char **argv);
+void xa_help_serve(FILE *out);
+void xa_help_user(FILE *out);
+
 /* True when argv contains -h or --help before any "--". */
 bool xa_cli_wants_help(int argc, char **argv);
 

@@ -1864,6 +1864,7 @@ const struct xa_store_ops xa_store_sqlite_ops = {
     .scan = sq_scan,
     .quarantine_list = sq_quarantine_list,
     .stats = sq_stats,
+    .web = &xa_sq_web_ops,
     /* integrity (sqlite_integrity.c) */
     .verify = xa_sqi_verify,
     .purge = xa_sqi_purge,

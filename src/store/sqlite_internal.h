@@ -97,6 +97,10 @@ struct ctx {
 };
 
 
+/* Console accounts, sessions and tokens (sqlite_web.c). */
+struct xa_store_web_ops;
+extern const struct xa_store_web_ops xa_sq_web_ops;
+
 /* Alerts, consumer cursors and detection state (sqlite_alerts.c). */
 struct xa_store_alert_ops;
 extern const struct xa_store_alert_ops xa_sq_alert_ops;

@@ -86,6 +86,15 @@ const struct xa_sq_migration xa_sq_migrations[] = {
      " updated_at INTEGER NOT NULL) WITHOUT ROWID;"
      "CREATE TABLE rule_state(owner TEXT NOT NULL, k TEXT NOT NULL, v BLOB NOT NULL,"
      " updated_at INTEGER NOT NULL, PRIMARY KEY(owner, k)) WITHOUT ROWID;"},
+    {6, "console accounts, sessions and API tokens",
+     "CREATE TABLE web_users(name TEXT PRIMARY KEY COLLATE NOCASE, role INTEGER NOT NULL,"
+     " pw_hash TEXT NOT NULL, created_at INTEGER NOT NULL);"
+     "CREATE TABLE web_sessions(id_hash TEXT PRIMARY KEY, user TEXT NOT NULL COLLATE NOCASE,"
+     " csrf TEXT NOT NULL, created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL);"
+     "CREATE INDEX web_sessions_exp ON web_sessions(expires_at);"
+     "CREATE TABLE web_tokens(id TEXT PRIMARY KEY, hash TEXT NOT NULL UNIQUE,"
+     " user TEXT NOT NULL COLLATE NOCASE, label TEXT NOT NULL, created_at INTEGER NOT NULL,"
+     " expires_at INTEGER NOT NULL);"},
 };
 
 const size_t xa_sq_n_migrations = sizeof(xa_sq_migrations) / sizeof(xa_sq_migrations[0]);

@@ -174,6 +174,59 @@ struct xa_checkpoint_info {
 };
 typedef xa_rc (*xa_checkpoint_cb)(void *ud, const struct xa_checkpoint_info *ck);
 
+/* ---- console accounts, sessions and API tokens (src/web; docs/CONSOLE.md) ---- */
+
+enum xa_web_role { XA_ROLE_VIEWER = 0, XA_ROLE_AUDITOR = 1, XA_ROLE_ADMIN = 2 };
+
+struct xa_web_user {
+    const char *name;
+    int role;                /* enum xa_web_role */
+    const char *pw_hash;     /* "scrypt$N$r$p$salt_b64$hash_b64" (auth.c) */
+    int64_t created_at;
+};
+
+struct xa_web_session {
+    const char *id_hash;     /* hex SHA-256 of the cookie value (the cookie is never stored) */
+    const char *user;
+    const char *csrf;        /* synchronizer token sent back in X-CSRF-Token */
+    int64_t created_at, expires_at;
+};
+
+struct xa_web_token {
+    const char *id;          /* short public id, shown in listings */
+    const char *hash;        /* hex SHA-256 of the secret */
+    const char *user;
+    const char *label;
+    int64_t created_at, expires_at; /* expires_at 0 = never */
+};
+
+/* Pointers passed to callbacks are valid during the call only. Writes commit at once
+ * (outside begin/commit). user_put fails with XA_ERR_INVALID when the name exists;
+ * *_get and *_delete give XA_ERR_NOTFOUND when absent. Deleting a user deletes its
+ * sessions and tokens. */
+struct xa_store_web_ops {
+    xa_rc (*user_put)(void *ctx, const struct xa_web_user *u, struct xa_diag *diag);
+    xa_rc (*user_get)(void *ctx, const char *name, xa_rc (*cb)(void *ud, const struct xa_web_user *u),
+                      void *ud, struct xa_diag *diag);
+    xa_rc (*user_list)(void *ctx, xa_rc (*cb)(void *ud, const struct xa_web_user *u), void *ud,
+                       struct xa_diag *diag);
+    xa_rc (*user_delete)(void *ctx, const char *name, struct xa_diag *diag);
+    xa_rc (*session_put)(void *ctx, const struct xa_web_session *s, struct xa_diag *diag);
+    xa_rc (*session_get)(void *ctx, const char *id_hash,
+                         xa_rc (*cb)(void *ud, const struct xa_web_session *s), void *ud,
+                         struct xa_diag *diag);
+    /* Remove one session (id_hash) or, with id_hash NULL, every session expired at now. */
+    xa_rc (*session_delete)(void *ctx, const char *id_hash, int64_t now, struct xa_diag *diag);
+    xa_rc (*token_put)(void *ctx, const struct xa_web_token *t, struct xa_diag *diag);
+    /* By hash (authentication) or, when hash is NULL, by public id. */
+    xa_rc (*token_get)(void *ctx, const char *hash, const char *id,
+                       xa_rc (*cb)(void *ud, const struct xa_web_token *t), void *ud,
+                       struct xa_diag *diag);
+    xa_rc (*token_list)(void *ctx, xa_rc (*cb)(void *ud, const struct xa_web_token *t), void *ud,
+                        struct xa_diag *diag);
+    xa_rc (*token_delete)(void *ctx, const char *id, struct xa_diag *diag);
+};
+
 struct xa_store_ops {
     const char *name;
     xa_rc (*open)(const struct xa_store_cfg *cfg, void **ctx, struct xa_diag *diag);
@@ -228,6 +281,8 @@ struct xa_store_ops {
     xa_rc (*adopt)(void *ctx, struct xa_diag *diag);
     /* Alerts, consumer cursors and detection state (NULL when the backend has none). */
     const struct xa_store_alert_ops *alerts;
+    /* Console accounts, sessions, API tokens (NULL when the backend has none). */
+    const struct xa_store_web_ops *web;
 };
 
 /* ---- alerts, consumer cursors, detection state (src/rules; docs/RULES.md) ---- */

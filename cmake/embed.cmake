@@ -1,0 +1,23 @@
+# embed.cmake - write a C source embedding the console's files (web/*) as byte arrays.
+# Usage: cmake -DOUT=web_assets.c -DFILES="a|b|c" -P embed.cmake
+# Only these exact names are served (src/web/assets.h): there is no file-system path.
+set(body "/* generated from web/ by cmake/embed.cmake - do not edit */\n#include \"web/assets.h\"\n\n")
+set(table "")
+set(i 0)
+string(REPLACE "|" ";" FILES "${FILES}")
+foreach(f ${FILES})
+  get_filename_component(name ${f} NAME)
+  file(READ ${f} hex HEX)
+  string(LENGTH "${hex}" hlen)
+  math(EXPR len "${hlen} / 2")
+  string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," bytes "${hex}")
+  string(REGEX REPLACE "((0x[0-9a-f][0-9a-f],){16})" "\\1\n    " bytes "${bytes}")
+  string(APPEND body "static const unsigned char a${i}[] = {\n    ${bytes}0x00};\n")
+  string(APPEND table "    {\"${name}\", a${i}, ${len}},\n")
+  math(EXPR i "${i} + 1")
+endforeach()
+string(APPEND body "\nconst struct xa_web_asset xa_web_assets[] = {\n${table}};\n")
+string(APPEND body "const size_t xa_web_n_assets = ${i};\n")
+file(WRITE ${OUT}.tmp "${body}")
+file(COPY_FILE ${OUT}.tmp ${OUT} ONLY_IF_DIFFERENT)
+file(REMOVE ${OUT}.tmp)
