@@ -90,6 +90,16 @@ static const char *flags(const struct xa_event *ev)
     return NULL;
 }
 
+static const char *target(const struct xa_event *ev)
+{
+    if (ev->mailbox)
+        return ev->mailbox;
+    for (size_t i = 0; i < ev->n_params; i++)
+        if (xa_str_ieq(ev->params[i].name, "Identity") && ev->params[i].value)
+            return ev->params[i].value;
+    return ev->object;
+}
+
 static xa_rc on_event(void *ud, const struct xa_event *ev)
 {
     struct ctx *c = ud;
@@ -118,7 +128,7 @@ static xa_rc on_event(void *ud, const struct xa_event *ev)
     const char *cells[] = {xa_rtime(c->a, ev->occurred_at),
                            ev->actor,
                            ev->operation,
-                           ev->mailbox ? ev->mailbox : ev->object,
+                           target(ev),
                            c->b.len ? c->b.data : "",
                            xa_result_name(ev->result),
                            ev->external_access == 1 ? "yes" : "no",
@@ -179,7 +189,8 @@ xa_rc xa_report_admin(const struct xa_report_opts *o, struct xa_rdoc *doc, struc
         rc = o->st->ops->search(o->st->ctx, &q, on_event, &c, NULL, d);
     if (rc)
         goto out;
-    qsort(c.actors, c.nactors, sizeof(*c.actors), by_count);
+    if (c.nactors)
+        qsort(c.actors, c.nactors, sizeof(*c.actors), by_count);
     for (size_t i = 0; i < c.nactors && !rc; i++) {
         struct agg *g = &c.actors[i];
         const char *cells[] = {g->name, xa_rnum(a, (long long)g->count), xa_tally_join(&g->what, a, true),
@@ -189,7 +200,8 @@ xa_rc xa_report_admin(const struct xa_report_opts *o, struct xa_rdoc *doc, struc
     }
     if (!rc)
         rc = xa_rdoc_chart(doc, sa, XA_CHART_BARS, "Admin operations per actor", 0, 1, 25);
-    qsort(c.cmds, c.ncmds, sizeof(*c.cmds), by_count);
+    if (c.ncmds)
+        qsort(c.cmds, c.ncmds, sizeof(*c.cmds), by_count);
     for (size_t i = 0; i < c.ncmds && !rc; i++) {
         struct agg *g = &c.cmds[i];
         const char *cells[] = {g->name, xa_rnum(a, (long long)g->count), xa_tally_join(&g->what, a, true),

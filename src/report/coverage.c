@@ -91,7 +91,12 @@ static xa_rc on_config(void *ud, const struct xa_event *ev)
 {
     struct ctx *c = ud;
     const char *op = ev->operation ? ev->operation : "";
-    const char *target = ev->mailbox ? ev->mailbox : ev->object;
+    const char *target = ev->mailbox;
+    for (size_t i = 0; !target && i < ev->n_params; i++)
+        if (xa_str_ieq(ev->params[i].name, "Identity"))
+            target = ev->params[i].value;
+    if (!target)
+        target = ev->object;
     struct mbx *m = mbx(c, target, !c->listed_only);
     if (!m)
         return XA_OK;
@@ -265,7 +270,8 @@ xa_rc xa_report_coverage(const struct xa_report_opts *o, struct xa_rdoc *doc, st
         rc = o->st->ops->search(o->st->ctx, &q, on_event, &c, NULL, d);
     if (rc)
         goto out;
-    qsort(c.m, c.n, sizeof(*c.m), by_name);
+    if (c.n)
+        qsort(c.m, c.n, sizeof(*c.m), by_name);
     static const char *const mcols[] = {"mailbox:Mailbox", "status:Status", "#events:Audit events",
                                         "#owner:Owner", "#delegate:Delegate", "#admin:Admin",
                                         "#sign_ins:Sign-ins", "first:First", "last:Last",
@@ -326,7 +332,8 @@ xa_rc xa_report_coverage(const struct xa_report_opts *o, struct xa_rdoc *doc, st
     for (size_t i = 0; i < c.nops && !rc; i++)
         oc[i] = (struct opc){c.ops[i], c.op_counts[i]};
     if (oc)
-        qsort(oc, c.nops, sizeof(*oc), by_opcount);
+        if (c.nops)
+            qsort(oc, c.nops, sizeof(*oc), by_opcount);
     for (size_t i = 0; i < c.nops && !rc; i++) {
         const char *cells[] = {oc[i].op, xa_rnum(a, (long long)oc[i].n)};
         rc = xa_rdoc_row(doc, s_ops, cells);

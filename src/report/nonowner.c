@@ -191,7 +191,8 @@ xa_rc xa_report_nonowner(const struct xa_report_opts *o, struct xa_rdoc *doc, st
         rc = XA_ERR_NOMEM;
         goto out;
     }
-    qsort(c.mbxs, c.nmbxs, sizeof(*c.mbxs), by_count_mailbox);
+    if (c.nmbxs)
+        qsort(c.mbxs, c.nmbxs, sizeof(*c.mbxs), by_count_mailbox);
     for (size_t i = 0; i < c.nmbxs && !rc; i++) {
         struct grp *g = &c.mbxs[i];
         const struct xa_tally users = g->actors;
@@ -215,7 +216,8 @@ xa_rc xa_report_nonowner(const struct xa_report_opts *o, struct xa_rdoc *doc, st
         rc = XA_ERR_NOMEM;
         goto out;
     }
-    qsort(c.pairs, c.npairs, sizeof(*c.pairs), by_mailbox_count);
+    if (c.npairs)
+        qsort(c.pairs, c.npairs, sizeof(*c.pairs), by_mailbox_count);
     for (size_t i = 0; i < c.npairs && i < xa_rmax(o) && !rc; i++) {
         struct grp *g = &c.pairs[i];
         const char *cells[] = {g->mailbox, g->actor, xa_tally_join(&g->logons, a, false),
@@ -235,7 +237,8 @@ xa_rc xa_report_nonowner(const struct xa_report_opts *o, struct xa_rdoc *doc, st
         rc = XA_ERR_NOMEM;
         goto out;
     }
-    qsort(c.users, c.nusers, sizeof(*c.users), by_actor_count);
+    if (c.nusers)
+        qsort(c.users, c.nusers, sizeof(*c.users), by_actor_count);
     for (size_t i = 0; i < c.nusers && i < xa_rmax(o) && !rc; i++) {
         struct grp *g = &c.users[i];
         const char *cells[] = {g->actor, xa_rnum(a, (long long)(g->mailboxes.len + g->mailboxes.other)),

@@ -646,7 +646,8 @@ xa_rc xa_report_permissions(const struct xa_report_opts *o, struct xa_rdoc *doc,
         goto out;
 
     /* rows: grants that overlap the period */
-    qsort(c.g, c.n, sizeof(*c.g), by_mailbox_time);
+    if (c.n)
+        qsort(c.g, c.n, sizeof(*c.g), by_mailbox_time);
     size_t held_total = 0, shown = 0, revoked = 0;
     struct xa_smap mix;
     xa_smap_init(&mix, a);

@@ -343,7 +343,8 @@ xa_rc xa_posture_eval(const char *const *files, size_t nfiles, const struct xa_p
         xa_posture_free(p);
         return rc;
     }
-    qsort(p->f, p->n, sizeof(*p->f), by_severity);
+    if (p->n)
+        qsort(p->f, p->n, sizeof(*p->f), by_severity);
     *out = p;
     return XA_OK;
 }

@@ -353,15 +353,28 @@ double xa_prec_days(const struct xa_prec *r, const char *name)
         return -1;
     if (xa_str_ieq(v, "unlimited"))
         return 1e9;
+    const char *colon = strchr(v, ':');
     char *end;
-    double d = strtod(v, &end);
-    if (end == v)
-        return -1;
-    if (*end == ':') {
-        /* hh:mm:ss without days */
-        return d / 24.0;
+    if (!colon) {
+        /* TotalDays of a TimeSpan object, or a plain number of days */
+        double d = strtod(v, &end);
+        return end == v ? -1 : d;
     }
-    return d;
+    /* TimeSpan text: [-][d.]hh:mm:ss[.fffffff] */
+    double days = 0;
+    const char *p = v;
+    const char *dot = strchr(v, '.');
+    if (dot && dot < colon) {
+        days = strtod(v, &end);
+        if (end != dot)
+            days = (double)strtol(v, &end, 10);
+        p = dot + 1;
+    }
+    long hh = strtol(p, &end, 10);
+    if (end == p || *end != ':')
+        return -1;
+    long mm = strtol(end + 1, &end, 10);
+    return days + (double)hh / 24.0 + (double)mm / 1440.0;
 }
 
 int64_t xa_prec_time(const struct xa_prec *r, const char *name)

@@ -53,7 +53,8 @@ const char *xa_tally_join(const struct xa_tally *t, struct xa_arena *a, bool cou
     if (!v)
         return NULL;
     memcpy(v, t->v, t->len * sizeof(*v));
-    qsort(v, t->len, sizeof(*v), by_count);
+    if (t->len)
+        qsort(v, t->len, sizeof(*v), by_count);
     size_t need = 32;
     for (size_t i = 0; i < t->len; i++)
         need += strlen(v[i].s) + 24;
