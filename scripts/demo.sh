@@ -39,3 +39,10 @@ run "Full text: anything mentioning 'invoice'" search -q invoice --limit 10
 id=$(xa search --operation New-InboxRule --param ForwardTo --limit 1 --format json | jq -r .record_id)
 run "One event in full: who / what / when / where, parameters, raw record" show "$id"
 printf '\nThe archive is %s. Try: %s --db %s search --help\n' "$demo/archive.db" "$bin" "$demo/archive.db"
+
+say "Reports: mailboxes accessed by non-owners, and the permission history (grantor, grantee's accesses, revoker)" \
+    "exoaudit report non-owner-access --format html -o demo/non-owner-access.html; exoaudit report permissions ..."
+xa report non-owner-access --format html -o "$demo/non-owner-access.html"
+xa report permissions --format html -o "$demo/permissions.html"
+xa report permissions --mailbox ceo@contoso.com --format text | sed -n '1,/^== Who held/p' | cut -c1-200
+printf '\nOpen %s and %s in a browser (self-contained, printable).\n' "$demo/non-owner-access.html" "$demo/permissions.html"
