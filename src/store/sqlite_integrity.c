@@ -174,7 +174,12 @@ xa_rc xa_sqi_open(struct ctx *c, const struct xa_integrity_cfg *cfg, struct xa_d
         if (src != SQLITE_OK)
             return xa_sq_dberr(c, d, src, "record the public key");
     } else if (s->enabled) {
-        xa_log(XA_LOG_DEBUG, "integrity: no private key; checkpoints will be unsigned");
+        int64_t keys = 0;
+        xa_sq_query_int(c, "SELECT count(*) FROM integ_keys", 0, &keys, NULL);
+        xa_log(keys ? XA_LOG_WARN : XA_LOG_DEBUG,
+               "integrity: no private key (%s); checkpoints will be unsigned%s",
+               cfg && cfg->private_key_file ? cfg->private_key_file : "not configured",
+               keys ? " although the archive's earlier ones are signed (verify will object)" : "");
     }
     return load_state(c, d);
 }
@@ -939,7 +944,12 @@ xa_rc xa_sqi_verify(void *ctx, const struct xa_verify_opts *o, xa_verify_cb cb, 
                    "checkpoint %" PRId64 " is malformed (altered)", r->id);
             continue;
         }
-        if (!r->has_sig) {
+        if (!r->has_sig && sum->signed_checkpoints > 0) {
+            report(&v, XA_VP_CHECKPOINT, k->seq, k->seq, NULL, r->id,
+                   "checkpoint %" PRId64 " (seq %" PRId64 ") is unsigned although earlier "
+                   "checkpoints are signed (signature stripped, or the key was removed)",
+                   r->id, k->seq);
+        } else if (!r->has_sig) {
             unsigned_n++;
         } else if (!r->sig_ok) {
             report(&v, XA_VP_CHECKPOINT, k->seq, k->seq, NULL, r->id,
@@ -1125,7 +1135,7 @@ xa_rc xa_sqi_verify(void *ctx, const struct xa_verify_opts *o, xa_verify_cb cb, 
     /* 5. coverage by checkpoints */
     if (covered_block < (int64_t)nb) {
         int64_t f = covered_block < (int64_t)nb ? b[covered_block].first : 0;
-        report(&v, XA_VP_UNCOVERED, f, head, NULL, 0,
+        report(&v, XA_VP_UNCOVERED, f, head, NULL, nck ? cks[nck - 1].id + 1 : 1,
                "records seq %" PRId64 "..%" PRId64 " are not covered by any checkpoint "
                "(checkpoint removed, or records appended without exoaudit)",
                f, head);
