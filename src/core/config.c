@@ -80,6 +80,18 @@ static const char *const known[] = {
     "integrity.checkpoint_file",
     "integrity.checkpoint_syslog",
     "retention.*",
+    "rules.on_import",
+    "rules.builtin",
+    "rules.paths.*",
+    "rules.internal_domains.*",
+    "rules.placeholders.*.*",
+    "rules.include_system",
+    "rules.alert_informational",
+    "rules.disabled.*",
+    "rules.suppress.*",
+    "rules.allow.*.rule",
+    "rules.allow.*.field",
+    "rules.allow.*.value",
     NULL,
 };
 

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define WC_STAR '\x01'
 #define WC_ONE '\x02'
@@ -277,7 +278,7 @@ static bool token_in(const char *tok, size_t n, const char *list)
     const char *s = list;
     while (s && *s) {
         size_t m = strcspn(s, ",; \t\r\n{}\"'");
-        if (m == n && xa_str_ieqn(s, m, tok))
+        if (m == n && strncasecmp(s, tok, n) == 0)
             return true;
         s += m;
         if (*s)

@@ -85,6 +85,9 @@ void xa_ruleset_release(struct xa_ruleset *rs)
     for (size_t i = 0; i < rs->n; i++)
         free_regexes(rs->rules[i]);
     free(rs->rules);
+    free(rs->map_from);
+    free(rs->map_to);
+    free(rs->map_nto);
     for (size_t i = 0; i < rs->nwarnings; i++)
         free(rs->warnings[i]);
     free(rs->warnings);
@@ -943,6 +946,24 @@ static xa_rc compile_item(struct ld *L, struct xa_rule *r, const struct xa_ynode
     return XA_OK;
 }
 
+/* Move an item's matcher arrays from the heap into the rule set's arena. */
+static xa_rc settle_item(struct ld *L, struct xa_rule_item *it)
+{
+    struct xa_matcher *m = it->nm ? xa_arena_alloc(L->a, it->nm * sizeof(*m)) : NULL;
+    uint16_t *g = it->nm ? xa_arena_alloc(L->a, it->nm * sizeof(*g)) : NULL;
+    if (it->nm && (!m || !g))
+        return XA_ERR_NOMEM;
+    if (it->nm) {
+        memcpy(m, it->m, it->nm * sizeof(*m));
+        memcpy(g, it->group, it->nm * sizeof(*g));
+    }
+    free(it->m);
+    free(it->group);
+    it->m = m;
+    it->group = g;
+    return XA_OK;
+}
+
 static xa_rc compile_map(struct ld *L, struct xa_rule *r, const struct xa_ynode *m,
                          struct xa_rule_item **items, size_t *n)
 {
@@ -954,8 +975,9 @@ static xa_rc compile_map(struct ld *L, struct xa_rule *r, const struct xa_ynode 
         if (m->kids[2 * i]->kind != XA_Y_SCALAR)
             return fail(L, m->kids[2 * i], "field names are scalars");
         xa_rc rc = compile_item(L, r, m->kids[2 * i], m->kids[2 * i + 1], &(*items)[i]);
-        if (rc)
-            return rc;
+        xa_rc rc2 = settle_item(L, &(*items)[i]);
+        if (rc || rc2)
+            return rc ? rc : rc2;
     }
     *n = np;
     return XA_OK;
@@ -1011,10 +1033,15 @@ static xa_rc compile_sel(struct ld *L, struct xa_rule *r, const char *name,
         for (size_t i = 0; i < nv; i++) {
             xa_rc rc = compile_value(L, v->kind == XA_Y_SEQ ? v->kids[i] : v, &md, it, &cap,
                                      (uint16_t)i);
-            if (rc)
+            if (rc) {
+                settle_item(L, it);
                 return rc;
+            }
         }
         it->ngroups = nv;
+        xa_rc rc2 = settle_item(L, it);
+        if (rc2)
+            return rc2;
         s->alts[0] = it;
         s->nitems[0] = 1;
         return XA_OK;
