@@ -93,6 +93,8 @@ int xa_cmd_search(struct xa_cli *cli, int argc, char **argv)
     if (xa_filters_check(&f, "search"))
         return XA_EXIT_USAGE;
     xa_filters_apply(&f, &q);
+    int cats[XA_CAT__COUNT];
+    xa_cli_hide_self_audit(&q, cats); /* self_audit events only with --category self_audit */
     q.limit = (size_t)limit;
 
     struct xa_store st;

@@ -61,6 +61,18 @@ int xa_cli_integrity_cfg(struct xa_cli *cli, struct xa_integrity_cfg *ic)
     return XA_EXIT_OK;
 }
 
+void xa_cli_hide_self_audit(struct xa_query *q, int cats[XA_CAT__COUNT])
+{
+    if (q->n_categories)
+        return;
+    size_t n = 0;
+    for (int c = 0; c < XA_CAT__COUNT; c++)
+        if (c != XA_CAT_SELF_AUDIT)
+            cats[n++] = c;
+    q->categories = cats;
+    q->n_categories = n;
+}
+
 void xa_cli_self_audit(struct xa_cli *cli, const char *operation, const struct xa_kv *params,
                        size_t n)
 {

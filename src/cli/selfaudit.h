@@ -13,6 +13,11 @@ int xa_cli_integrity_cfg(struct xa_cli *cli, struct xa_integrity_cfg *ic);
 const char *xa_cli_private_key_path(struct xa_cli *cli);
 const char *xa_cli_public_key_path(struct xa_cli *cli);
 
+/* Without a --category filter, searches do not show exoaudit's own self_audit events (they
+ * would otherwise change every result list between two searches): fill cats and point q
+ * at every other category. cats must outlive q's use. */
+void xa_cli_hide_self_audit(struct xa_query *q, int cats[XA_CAT__COUNT]);
+
 /* Record an action done through exoaudit as a self_audit event (operation e.g.
  * "ExoauditSearch"; params: name/value pairs, n of them). Opens the archive for writing
  * briefly; a failure (e.g. the archive is locked) is logged as a warning, never fatal. */
