@@ -70,6 +70,29 @@ rc=0; run perms "$TMP/secret.yaml" || rc=$?
 chmod 600 "$TMP/secret"
 check "secret file readable by others: exit 2" eq "$rc" 2
 check "secret file readable by others: chmod advice" grep -q "chmod 600" "$LOGS/perms.err"
+# two tenants, one broken: the good one is collected, the broken one is a health event
+cat > "$TMP/two.yaml" <<YAML
+collect:
+  tenant_failure_alert_minutes: 0
+  max_backoff_seconds: 0.2
+  tenants:
+    - id: 00000000-1111-4222-8333-444444444444
+      client_id: $CLIENT
+      auth: secret
+      client_secret_file: $TMP/bad
+      endpoints: {login: "$URL", api: "$URL"}
+    - id: $TEN
+      client_id: $CLIENT
+      auth: secret
+      client_secret_file: $TMP/secret
+      endpoints: {login: "$URL", api: "$URL"}
+YAML
+export EXOAUDIT_DB="$TMP/two.db"
+rc=0; run two "$TMP/two.yaml" || rc=$?
+check "one tenant broken: exit 1" eq "$rc" 1
+check "the other tenant is collected" test "$("$EXOAUDIT" stats --format json | jq .events)" -gt 100
+check "the broken tenant is a health event" eq "$("$EXOAUDIT" search --category collector --format json --limit 0 | jq -r 'select(.operation == "CollectorTenantFailing") | .tenant_id')" 00000000-1111-4222-8333-444444444444
+check "status names the broken tenant's error" eval '"$EXOAUDIT" status --format json | jq -e "[.streams[] | select(.tenant_id == \"00000000-1111-4222-8333-444444444444\") | .last_error] | all(test(\"token request refused\"))" >/dev/null'
 "$EXOAUDIT" --config "$TMP/secret.yaml" status --format json > "$LOGS/status.json"
 "$EXOAUDIT" search --format json --include-system --limit 0 > "$LOGS/search.json"
 stop_emu
