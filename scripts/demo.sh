@@ -46,3 +46,6 @@ xa report non-owner-access --format html -o "$demo/non-owner-access.html"
 xa report permissions --format html -o "$demo/permissions.html"
 xa report permissions --mailbox ceo@contoso.com --format text | sed -n '1,/^== Who held/p' | cut -c1-200
 printf '\nOpen %s and %s in a browser (self-contained, printable).\n' "$demo/non-owner-access.html" "$demo/permissions.html"
+# --- detection (rules): the alerts raised while importing, with the rules' authors
+run "What the detection rules raised on import (grant-use-revoke, forwarding, audit off, bypass)" \
+    alerts list --min-severity medium --limit 20

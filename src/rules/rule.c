@@ -976,6 +976,7 @@ static xa_rc compile_map(struct ld *L, struct xa_rule *r, const struct xa_ynode 
             return fail(L, m->kids[2 * i], "field names are scalars");
         xa_rc rc = compile_item(L, r, m->kids[2 * i], m->kids[2 * i + 1], &(*items)[i]);
         xa_rc rc2 = settle_item(L, &(*items)[i]);
+        *n = i + 1; /* compiled so far (regexes are freed on failure) */
         if (rc || rc2)
             return rc ? rc : rc2;
     }
