@@ -32,6 +32,7 @@ static const struct xa_cmd commands[] = {
     {"export", "write a self-verifying evidence bundle of matching records", xa_cmd_export, xa_help_export},
     {"serve", "run the web console and REST API (HTTPS; accounts from 'exoaudit user')", xa_cmd_serve, xa_help_serve},
     {"user", "console accounts and API tokens: add, list, remove, token", xa_cmd_user, xa_help_user},
+    {"forward", "send alerts or events to syslog (CEF/LEEF/JSON), Splunk, Elasticsearch, webhooks, e-mail", xa_cmd_forward, xa_help_forward},
 };
 #define NCMD (sizeof(commands) / sizeof(commands[0]))
 

@@ -39,6 +39,8 @@ enum xa_out_format { XA_OUT_TABLE = 0, XA_OUT_JSON, XA_OUT_CSV, XA_OUT_TEXT };
 int xa_cli_parse_format(const char *s, enum xa_out_format *out);
 
 int xa_cmd_import(struct xa_cli *cli, int argc, char **argv);
+int xa_cmd_forward(struct xa_cli *cli, int argc, char **argv);
+void xa_help_forward(FILE *out);
 int xa_cmd_search(struct xa_cli *cli, int argc, char **argv);
 int xa_cmd_show(struct xa_cli *cli, int argc, char **argv);
 int xa_cmd_quarantine(struct xa_cli *cli, int argc, char **argv);

@@ -1865,6 +1865,8 @@ const struct xa_store_ops xa_store_sqlite_ops = {
     .quarantine_list = sq_quarantine_list,
     .stats = sq_stats,
     .web = &xa_sq_web_ops,
+    .alerts = &xa_sq_alert_ops,
+    .fwd = &xa_sq_fwd_ops,
     /* integrity (sqlite_integrity.c) */
     .verify = xa_sqi_verify,
     .purge = xa_sqi_purge,
@@ -1872,5 +1874,4 @@ const struct xa_store_ops xa_store_sqlite_ops = {
     .checkpoint_get = xa_sqi_checkpoint_get,
     .checkpoint = xa_sqi_checkpoint,
     .adopt = xa_sqi_adopt,
-    .alerts = &xa_sq_alert_ops,
 };

@@ -101,6 +101,10 @@ struct ctx {
 struct xa_store_web_ops;
 extern const struct xa_store_web_ops xa_sq_web_ops;
 
+/* Forwarding cursors and spool (sqlite_out.c). */
+struct xa_store_fwd_ops;
+extern const struct xa_store_fwd_ops xa_sq_fwd_ops;
+
 /* Alerts, consumer cursors and detection state (sqlite_alerts.c). */
 struct xa_store_alert_ops;
 extern const struct xa_store_alert_ops xa_sq_alert_ops;

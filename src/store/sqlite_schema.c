@@ -86,6 +86,17 @@ const struct xa_sq_migration xa_sq_migrations[] = {
      " updated_at INTEGER NOT NULL) WITHOUT ROWID;"
      "CREATE TABLE rule_state(owner TEXT NOT NULL, k TEXT NOT NULL, v BLOB NOT NULL,"
      " updated_at INTEGER NOT NULL, PRIMARY KEY(owner, k)) WITHOUT ROWID;"},
+    {5, "forwarding: per-destination cursors and disk spool",
+     "CREATE TABLE fwd_state(dest TEXT PRIMARY KEY, event_seq INTEGER NOT NULL DEFAULT 0,"
+     " alert_pos INTEGER NOT NULL DEFAULT 0, alert_rev INTEGER NOT NULL DEFAULT 0,"
+     " sent INTEGER NOT NULL DEFAULT 0,"
+     " failures INTEGER NOT NULL DEFAULT 0, last_ok_at INTEGER NOT NULL DEFAULT 0,"
+     " last_fail_at INTEGER NOT NULL DEFAULT 0, next_try_at INTEGER NOT NULL DEFAULT 0,"
+     " last_error TEXT) WITHOUT ROWID;"
+     "CREATE TABLE fwd_spool(id INTEGER PRIMARY KEY AUTOINCREMENT, dest TEXT NOT NULL,"
+     " stream INTEGER NOT NULL, pos INTEGER NOT NULL, key TEXT, data BLOB NOT NULL,"
+     " spooled_at INTEGER NOT NULL);"
+     "CREATE INDEX fwd_spool_dest ON fwd_spool(dest, id);"},
     {6, "console accounts, sessions and API tokens",
      "CREATE TABLE web_users(name TEXT PRIMARY KEY COLLATE NOCASE, role INTEGER NOT NULL,"
      " pw_hash TEXT NOT NULL, created_at INTEGER NOT NULL);"

@@ -227,6 +227,61 @@ struct xa_store_web_ops {
     xa_rc (*token_delete)(void *ctx, const char *id, struct xa_diag *diag);
 };
 
+/* ---- forwarding: per-destination cursors and disk spool (src/out; docs/FORWARDING.md) ---- */
+
+enum xa_fwd_stream { XA_FWD_EVENTS = 0, XA_FWD_ALERTS = 1 };
+
+/* One destination's cursors and delivery counters. */
+struct xa_fwd_state {
+    const char *dest;         /* destination name */
+    int64_t event_seq;        /* events with seq <= this are spooled (or were filtered out) */
+    int64_t alert_pos;        /* alerts with id <= this are spooled (sent once, when new) */
+    int64_t alert_rev;        /* alert changes up to this change number were looked at */
+    int64_t sent;             /* messages the peer confirmed, in total */
+    int64_t failures;         /* consecutive failed attempts (0 after a success) */
+    int64_t last_ok_at, last_fail_at, next_try_at; /* us since the epoch, 0 = never */
+    const char *last_error;   /* NULL when none */
+    /* read-only (computed from the spool; ignored by state_put) */
+    int64_t spooled, spool_bytes;
+    int64_t spool_oldest_at;  /* when the oldest waiting message was spooled, 0 = none */
+};
+
+/* One formatted message waiting for delivery. */
+struct xa_fwd_msg {
+    int64_t id;               /* spool id, increasing, never reused (ignored by spool_add) */
+    enum xa_fwd_stream stream;
+    int64_t pos;              /* the event's seq or the alert's id */
+    const char *key;          /* stable message id (record id, alert id), may be NULL */
+    const void *data;         /* the formatted payload */
+    size_t len;
+    int64_t spooled_at;
+};
+typedef xa_rc (*xa_fwd_state_cb)(void *ud, const struct xa_fwd_state *s);
+typedef xa_rc (*xa_fwd_msg_cb)(void *ud, const struct xa_fwd_msg *m);
+
+/* Pointers passed to callbacks are valid during the call only. Writes join the open
+ * transaction (begin/commit) or commit at once outside one; the forwarder spools a batch
+ * and moves the cursor in one transaction, and removes delivered messages and counts them
+ * in another. */
+struct xa_store_fwd_ops {
+    /* The state of dest through cb; a destination never stored gives zeros. */
+    xa_rc (*state_get)(void *ctx, const char *dest, xa_fwd_state_cb cb, void *ud,
+                       struct xa_diag *diag);
+    /* Every stored destination, by name. */
+    xa_rc (*state_list)(void *ctx, xa_fwd_state_cb cb, void *ud, struct xa_diag *diag);
+    /* Insert or replace dest's state (not the read-only fields). */
+    xa_rc (*state_put)(void *ctx, const struct xa_fwd_state *s, struct xa_diag *diag);
+    xa_rc (*spool_add)(void *ctx, const char *dest, const struct xa_fwd_msg *m,
+                       struct xa_diag *diag);
+    /* dest's oldest spooled messages in id order, at most limit (0 = all). */
+    xa_rc (*spool_read)(void *ctx, const char *dest, size_t limit, xa_fwd_msg_cb cb, void *ud,
+                        struct xa_diag *diag);
+    /* Remove dest's spooled messages with id <= upto_id (they were delivered). */
+    xa_rc (*spool_remove)(void *ctx, const char *dest, int64_t upto_id, struct xa_diag *diag);
+    /* Remove dest's state and spool (a destination removed from the configuration). */
+    xa_rc (*forget)(void *ctx, const char *dest, struct xa_diag *diag);
+};
+
 struct xa_store_ops {
     const char *name;
     xa_rc (*open)(const struct xa_store_cfg *cfg, void **ctx, struct xa_diag *diag);
@@ -279,10 +334,12 @@ struct xa_store_ops {
      * (exoaudit init): put() refuses to chain over unchained rows, which could also be
      * rows inserted behind exoaudit's back. */
     xa_rc (*adopt)(void *ctx, struct xa_diag *diag);
-    /* Alerts, consumer cursors and detection state (NULL when the backend has none). */
-    const struct xa_store_alert_ops *alerts;
     /* Console accounts, sessions, API tokens (NULL when the backend has none). */
     const struct xa_store_web_ops *web;
+    /* Forwarding cursors and spool (NULL when the backend has none). */
+    const struct xa_store_fwd_ops *fwd;
+    /* Alerts, consumer cursors and detection state (NULL when the backend has none). */
+    const struct xa_store_alert_ops *alerts;
 };
 
 /* ---- alerts, consumer cursors, detection state (src/rules; docs/RULES.md) ---- */
