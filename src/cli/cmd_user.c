@@ -106,8 +106,10 @@ int xa_cmd_user(struct xa_cli *cli, int argc, char **argv)
                                          {"days", required_argument, NULL, 'd'},
                                          {NULL, 0, NULL, 0}};
     int c;
-    optind = 2;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    optind = 0; /* full re-initialisation of GNU getopt; argv[1] (the verb) is argv[0] here */
+    int sargc = argc - 1;
+    char **sargv = argv + 1;
+    while ((c = getopt_long(sargc, sargv, "", opts, NULL)) != -1) {
         switch (c) {
         case 'r': role_s = optarg; break;
         case 'p': pwfile = optarg; break;
@@ -116,10 +118,10 @@ int xa_cmd_user(struct xa_cli *cli, int argc, char **argv)
         default: xa_help_user(stderr); return XA_EXIT_USAGE;
         }
     }
-    const char *name = optind < argc ? argv[optind] : NULL;
+    const char *name = optind < sargc ? sargv[optind] : NULL;
     bool needs_name = strcmp(sub, "list") != 0;
     if ((needs_name && !name) || (!needs_name && name) ||
-        (name && optind + 1 < argc)) {
+        (name && optind + 1 < sargc)) {
         xa_help_user(stderr);
         return XA_EXIT_USAGE;
     }
