@@ -26,6 +26,7 @@ test:
 	cmake --build --preset asan -j$(JOBS)
 	cmake --preset release >/dev/null
 	cmake --build --preset release -j$(JOBS) --target exoaudit
+	@command -v npm >/dev/null && (cd tests/browser && npm install --no-audit --no-fund >/dev/null) || echo "exoaudit: npm missing, browser tests will be skipped" >&2
 	EXOAUDIT_RELEASE=$(CURDIR)/build/release/exoaudit ctest --preset asan -j$(JOBS)
 	$(MAKE) --no-print-directory fuzz
 
