@@ -17,7 +17,7 @@ export EXOAUDIT_DB="$TMP/a.db" EXOAUDIT_CONFIG="" HOME="$TMP"
 EXOAUDIT_PASSWORD=auditorpassword1 "$EXOAUDIT" -q user add anna --role auditor
 "$EXOAUDIT" serve --port 0 --port-file "$TMP/port" 2>"$TMP/serve.log" &
 SPID=$!
-trap 'kill $SPID 2>/dev/null; wait $SPID 2>/dev/null; rm -rf "$TMP"' EXIT
+trap 'kill $SPID 2>/dev/null || true; wait $SPID 2>/dev/null || true; rm -rf "$TMP"' EXIT
 for _ in $(seq 100); do [ -s "$TMP/port" ] && break; sleep 0.1; done
 export XA_URL="http://127.0.0.1:$(cat "$TMP/port")" XA_USER=anna XA_PASSWORD=auditorpassword1
 export XA_ARTEFACTS=${XA_ARTEFACTS:-$(cd "$HERE/../.." && pwd)/build/browser-screenshots}

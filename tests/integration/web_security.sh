@@ -14,7 +14,7 @@ check "short password refused" bash -c '! EXOAUDIT_PASSWORD=short "$EXOAUDIT" -q
 check "non-loopback without TLS refused" bash -c '! "$EXOAUDIT" serve --listen 0.0.0.0 --port 0 2>/dev/null'
 "$EXOAUDIT" serve --port 0 --port-file "$TMP/port" 2>"$TMP/serve.log" &
 SPID=$!
-trap 'kill $SPID 2>/dev/null; wait $SPID 2>/dev/null; rm -rf "$TMP"' EXIT
+trap 'kill $SPID 2>/dev/null || true; wait $SPID 2>/dev/null || true; rm -rf "$TMP"' EXIT
 for _ in $(seq 100); do [ -s "$TMP/port" ] && break; sleep 0.1; done
 U="http://127.0.0.1:$(cat "$TMP/port")"
 code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
