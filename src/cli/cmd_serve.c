@@ -3,11 +3,19 @@
 #include "cli/common.h"
 #include "cli/selfaudit.h"
 #include "core/log.h"
+#include "core/xtime.h"
+#include "out/out.h"
+#include "rules/engine.h"
+#include "rules/rule.h"
 #include "web/server.h"
 #include "web/web.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,6 +67,409 @@ static char *slurp(const char *path, size_t max)
     }
     b[n] = '\0';
     return b;
+}
+
+/* ---- background components ----
+ * The rule engine and the forwarders each run in their own thread with their own store
+ * connection; the collector runs here once src/collect is part of the tree. Their health
+ * is kept under svc.mu and shown by GET /api/v1/status. */
+
+struct comp {
+    const char *state;         /* running, idle, failed, stopped, disabled, not_built, ... */
+    int64_t runs, errors, last_run_at, last_ok_at;
+    int64_t done;              /* events evaluated / messages sent in total */
+    char last_error[256];
+    char note[128];
+};
+
+struct svc {
+    struct xa_cli *cli;
+    pthread_mutex_t mu;        /* comps, stop, cond */
+    pthread_cond_t cond;
+    bool stop;
+    struct comp det, fwd, col;
+    /* the rule set shared by the engine thread (readers) and rule reloads (writer) */
+    pthread_rwlock_t rules_lock;
+    struct xa_ruleset *rs;     /* heap: never moved while in use */
+    struct xa_cli_rules *rcfg;
+    bool rules_ok;
+    int64_t rules_loaded_at;
+    unsigned detect_seconds;   /* 0 = no detection thread */
+    double poll_seconds;       /* forwarders */
+    struct xa_out_dest_cfg *dests;
+    size_t n_dests_all;
+    struct xa_out_dest_cfg *sel;
+    size_t n_sel;
+};
+
+static void comp_set(struct svc *s, struct comp *c, const char *state, xa_rc rc,
+                     const struct xa_diag *d, int64_t done)
+{
+    pthread_mutex_lock(&s->mu);
+    c->state = state;
+    c->runs++;
+    c->last_run_at = xa_time_now();
+    c->done += done;
+    if (rc) {
+        c->errors++;
+        snprintf(c->last_error, sizeof(c->last_error), "%.255s",
+                 d && d->msg[0] ? d->msg : xa_rc_str(rc));
+    } else {
+        c->last_ok_at = c->last_run_at;
+    }
+    pthread_mutex_unlock(&s->mu);
+}
+
+/* Wait up to secs or until stop; true when stopping. */
+static bool svc_wait(struct svc *s, double secs)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    long long ns = (long long)ts.tv_nsec + (long long)(secs * 1e9);
+    ts.tv_sec += (time_t)(ns / 1000000000LL);
+    ts.tv_nsec = (long)(ns % 1000000000LL);
+    pthread_mutex_lock(&s->mu);
+    while (!s->stop && pthread_cond_timedwait(&s->cond, &s->mu, &ts) != ETIMEDOUT)
+        ;
+    bool stop = s->stop;
+    pthread_mutex_unlock(&s->mu);
+    return stop;
+}
+
+static bool svc_stopping(struct svc *s)
+{
+    pthread_mutex_lock(&s->mu);
+    bool stop = s->stop;
+    pthread_mutex_unlock(&s->mu);
+    return stop;
+}
+
+static void rules_free(struct xa_ruleset *rs, struct xa_cli_rules *rc)
+{
+    if (rc)
+        xa_cli_rules_cfg_release(rc);
+    if (rs)
+        xa_ruleset_release(rs);
+    free(rc);
+    free(rs);
+}
+
+/* Load the rule set (pack, configuration); exit code like the commands. */
+static int rules_load(struct svc *s, struct xa_ruleset **rs_out, struct xa_cli_rules **rc_out)
+{
+    struct xa_ruleset *rs = calloc(1, sizeof(*rs));
+    struct xa_cli_rules *rc = calloc(1, sizeof(*rc));
+    if (!rs || !rc) {
+        free(rs);
+        free(rc);
+        return XA_EXIT_FAIL;
+    }
+    xa_ruleset_init(rs);
+    int ec = xa_cli_rules_setup(s->cli, rs, rc, true, NULL, 0);
+    if (ec) {
+        rules_free(rs, rc);
+        return ec;
+    }
+    *rs_out = rs;
+    *rc_out = rc;
+    return 0;
+}
+
+#define DETECT_BATCH 50000
+
+static void *detect_main(void *arg)
+{
+    struct svc *s = arg;
+    struct xa_store st;
+    bool open = false;
+    while (!svc_stopping(s)) {
+        struct xa_diag d;
+        xa_diag_clear(&d);
+        if (!open) {
+            if (xa_cli_open_store(s->cli, false, &st)) {
+                xa_diag_set(&d, XA_ERR_DB, "the archive cannot be opened");
+                comp_set(s, &s->det, "failed", XA_ERR_DB, &d, 0);
+                if (svc_wait(s, s->detect_seconds))
+                    break;
+                continue;
+            }
+            open = true;
+        }
+        pthread_rwlock_rdlock(&s->rules_lock);
+        xa_rc rc = XA_OK;
+        int64_t evaluated = 0;
+        struct xa_engine *e = NULL;
+        if (!s->rules_ok)
+            rc = xa_diag_set(&d, XA_ERR_INVALID, "no valid rule set loaded");
+        if (!rc)
+            rc = xa_engine_new(s->rs, &s->rcfg->cfg, &e, &d);
+        if (!rc)
+            rc = xa_engine_run(e, &st, DETECT_BATCH, &d);
+        if (!rc) {
+            const struct xa_engine_stats *es = xa_engine_stats(e);
+            evaluated = es->events;
+            if (es->alerts_new || es->alerts_merged)
+                xa_log_info("serve: detection: %lld new alert(s), %lld merged (cursor %lld)",
+                            (long long)es->alerts_new, (long long)es->alerts_merged,
+                            (long long)es->last_seq);
+        }
+        xa_engine_free(e);
+        pthread_rwlock_unlock(&s->rules_lock);
+        if (rc)
+            xa_log_error("serve: detection: %s", d.msg[0] ? d.msg : xa_rc_str(rc));
+        comp_set(s, &s->det, rc ? "failed" : evaluated ? "running" : "idle", rc, &d, evaluated);
+        if (!rc && evaluated >= DETECT_BATCH)
+            continue; /* more waiting: next batch at once */
+        if (svc_wait(s, s->detect_seconds))
+            break;
+    }
+    if (open)
+        xa_store_close(&st);
+    pthread_mutex_lock(&s->mu);
+    s->det.state = "stopped";
+    pthread_mutex_unlock(&s->mu);
+    return NULL;
+}
+
+static void *forward_main(void *arg)
+{
+    struct svc *s = arg;
+    struct xa_store st;
+    struct xa_forwarder *fw = NULL;
+    struct xa_diag d;
+    xa_diag_clear(&d);
+    xa_rc rc = XA_OK;
+    while (!svc_stopping(s)) {
+        if (!fw) {
+            if (xa_cli_open_store(s->cli, false, &st)) {
+                rc = xa_diag_set(&d, XA_ERR_DB, "the archive cannot be opened");
+            } else if ((rc = xa_forwarder_new(&st, s->sel, s->n_sel, &fw, &d))) {
+                xa_store_close(&st);
+                fw = NULL;
+            }
+            if (rc) {
+                comp_set(s, &s->fwd, "failed", rc, &d, 0);
+                if (svc_wait(s, 30))
+                    break;
+                continue;
+            }
+        }
+        int64_t sent = 0;
+        bool failed = false;
+        for (size_t i = 0; i < s->n_sel && !rc && !svc_stopping(s); i++) {
+            struct xa_out_pass p;
+            rc = xa_forwarder_pass(fw, i, false, &p, &d);
+            if (!rc) {
+                sent += (int64_t)p.sent;
+                failed |= p.failed;
+            }
+        }
+        if (rc) {
+            xa_log_error("serve: forwarders: %s", d.msg[0] ? d.msg : xa_rc_str(rc));
+            xa_forwarder_free(fw);
+            xa_store_close(&st);
+            fw = NULL;
+        }
+        if (!rc && failed)
+            xa_diag_set(&d, XA_ERR_NET, "a destination failed (see destinations)");
+        comp_set(s, &s->fwd, rc || failed ? "failed" : sent ? "running" : "idle",
+                 rc ? rc : failed ? XA_ERR_NET : XA_OK, &d, sent);
+        rc = XA_OK;
+        xa_diag_clear(&d);
+        if (svc_wait(s, s->poll_seconds))
+            break;
+    }
+    if (fw) {
+        xa_forwarder_free(fw);
+        xa_store_close(&st);
+    }
+    pthread_mutex_lock(&s->mu);
+    s->fwd.state = "stopped";
+    pthread_mutex_unlock(&s->mu);
+    return NULL;
+}
+
+/* ---- hooks for the console ---- */
+
+static xa_rc hook_rules_json(void *ud, struct xa_buf *b, struct xa_diag *diag)
+{
+    struct svc *s = ud;
+    pthread_rwlock_rdlock(&s->rules_lock);
+    if (!s->rules_ok) {
+        pthread_rwlock_unlock(&s->rules_lock);
+        return xa_diag_set(diag, XA_ERR_INVALID, "no valid rule set loaded (see the server log)");
+    }
+    xa_buf_putc(b, '[');
+    for (size_t i = 0; i < s->rs->n; i++) {
+        const struct xa_rule *r = s->rs->rules[i];
+        xa_buf_puts(b, i ? ",{\"id\":" : "{\"id\":");
+        xa_buf_json_str(b, r->id, (size_t)-1);
+        xa_buf_puts(b, ",\"name\":");
+        xa_buf_json_str(b, r->name, (size_t)-1);
+        xa_buf_puts(b, ",\"title\":");
+        xa_buf_json_str(b, r->title, (size_t)-1);
+        xa_buf_printf(b, ",\"kind\":\"%s\",\"level\":",
+                      r->kind == XA_RULE_CORRELATION ? "correlation" : "detection");
+        xa_buf_json_str(b, r->level, (size_t)-1);
+        xa_buf_printf(b, ",\"alerts\":%s,\"author\":", r->generate ? "true" : "false");
+        xa_buf_json_str(b, r->author, (size_t)-1);
+        xa_buf_puts(b, ",\"license\":");
+        xa_buf_json_str(b, r->license, (size_t)-1);
+        xa_buf_puts(b, ",\"origin\":");
+        xa_buf_json_str(b, r->origin, (size_t)-1);
+        xa_buf_puts(b, ",\"tags\":[");
+        for (size_t t = 0; t < r->ntags; t++) {
+            if (t)
+                xa_buf_putc(b, ',');
+            xa_buf_json_str(b, r->tags[t], (size_t)-1);
+        }
+        xa_buf_puts(b, "]}");
+    }
+    xa_buf_putc(b, ']');
+    pthread_rwlock_unlock(&s->rules_lock);
+    return XA_OK;
+}
+
+static xa_rc hook_rules_reload(void *ud, struct xa_buf *b, struct xa_diag *diag)
+{
+    struct svc *s = ud;
+    struct xa_ruleset *rs = NULL;
+    struct xa_cli_rules *rc = NULL;
+    if (rules_load(s, &rs, &rc))
+        return xa_diag_set(diag, XA_ERR_INVALID,
+                           "the rules do not load (details in the server log); the previous "
+                           "rule set stays in use");
+    pthread_rwlock_wrlock(&s->rules_lock); /* waits for a running detection batch */
+    rules_free(s->rs, s->rcfg);
+    s->rs = rs;
+    s->rcfg = rc;
+    s->rules_ok = true;
+    s->rules_loaded_at = xa_time_now();
+    size_t n = s->rs->n;
+    pthread_rwlock_unlock(&s->rules_lock);
+    char tb[32];
+    xa_buf_printf(b, "{\"rules\":%zu,\"loaded_at\":", n);
+    xa_buf_json_str(b, xa_time_format(s->rules_loaded_at, tb), (size_t)-1);
+    xa_buf_putc(b, '}');
+    xa_log_info("serve: rules reloaded (%zu rules)", n);
+    pthread_mutex_lock(&s->mu);
+    pthread_cond_broadcast(&s->cond); /* detection runs the new set now */
+    pthread_mutex_unlock(&s->mu);
+    return XA_OK;
+}
+
+static void comp_json(struct xa_buf *b, const char *name, const struct comp *c, bool first)
+{
+    char tb[32];
+    xa_buf_printf(b, "%s\"%s\":{\"state\":\"%s\",\"runs\":%lld,\"errors\":%lld,\"done\":%lld",
+                  first ? "" : ",", name, c->state, (long long)c->runs, (long long)c->errors,
+                  (long long)c->done);
+    xa_buf_puts(b, ",\"last_run_at\":");
+    xa_buf_json_str(b, c->last_run_at ? xa_time_format(c->last_run_at, tb) : NULL, (size_t)-1);
+    xa_buf_puts(b, ",\"last_ok_at\":");
+    xa_buf_json_str(b, c->last_ok_at ? xa_time_format(c->last_ok_at, tb) : NULL, (size_t)-1);
+    xa_buf_puts(b, ",\"last_error\":");
+    xa_buf_json_str(b, c->last_error[0] ? c->last_error : NULL, (size_t)-1);
+    xa_buf_puts(b, ",\"note\":");
+    xa_buf_json_str(b, c->note[0] ? c->note : NULL, (size_t)-1);
+    xa_buf_putc(b, '}');
+}
+
+static void hook_health(void *ud, struct xa_buf *b)
+{
+    struct svc *s = ud;
+    xa_buf_puts(b, "{\"http\":{\"state\":\"running\"}");
+    pthread_mutex_lock(&s->mu);
+    comp_json(b, "detection", &s->det, false);
+    comp_json(b, "forwarders", &s->fwd, false);
+    comp_json(b, "collector", &s->col, false);
+    pthread_mutex_unlock(&s->mu);
+    pthread_rwlock_rdlock(&s->rules_lock);
+    char tb[32];
+    xa_buf_printf(b, ",\"rules\":{\"state\":\"%s\",\"count\":%zu,\"loaded_at\":",
+                  s->rules_ok ? "loaded" : "failed", s->rules_ok ? s->rs->n : (size_t)0);
+    xa_buf_json_str(b, s->rules_ok ? xa_time_format(s->rules_loaded_at, tb) : NULL, (size_t)-1);
+    pthread_rwlock_unlock(&s->rules_lock);
+    xa_buf_puts(b, "}}");
+}
+
+/* Set up the components from the configuration (no threads yet). Exit code. */
+static int svc_init(struct svc *s, struct xa_cli *cli)
+{
+    memset(s, 0, sizeof(*s));
+    s->cli = cli;
+    pthread_mutex_init(&s->mu, NULL);
+    pthread_cond_init(&s->cond, NULL);
+    pthread_rwlock_init(&s->rules_lock, NULL);
+    s->det.state = s->fwd.state = "disabled";
+    s->col.state = "not_built";
+    snprintf(s->col.note, sizeof(s->col.note),
+             "src/collect is not part of this build: run 'exoaudit collect' beside serve");
+    struct xa_diag d;
+    xa_diag_clear(&d);
+    uint64_t ds = 5;
+    if (xa_config_size(cli->cfg, "web.detect_seconds", 5, &ds, &d) || ds > 86400) {
+        fprintf(stderr, "exoaudit serve: web.detect_seconds: 0 (off) to 86400\n");
+        return XA_EXIT_USAGE;
+    }
+    s->detect_seconds = (unsigned)ds;
+    if (rules_load(s, &s->rs, &s->rcfg) == 0) {
+        s->rules_ok = true;
+        s->rules_loaded_at = xa_time_now();
+    } else {
+        xa_log_error("serve: the rules do not load: detection waits for a valid rule set "
+                     "(fix it, then POST /api/v1/rules/reload)");
+    }
+    if (ds)
+        s->det.state = "starting";
+    else
+        snprintf(s->det.note, sizeof(s->det.note), "web.detect_seconds is 0");
+    s->poll_seconds = 5;
+    const char *ps = xa_config_get(cli->cfg, "forward.poll_seconds");
+    if (ps) {
+        char *end;
+        double v = strtod(ps, &end);
+        if (*end || v < 0.05 || v > 86400) {
+            fprintf(stderr, "exoaudit: forward.poll_seconds: expected seconds (0.05 to 86400)\n");
+            return XA_EXIT_USAGE;
+        }
+        s->poll_seconds = v;
+    }
+    xa_rc rc = xa_out_dests_load(cli->cfg, &s->dests, &s->n_dests_all, &d);
+    if (rc) {
+        xa_cli_error(&d, rc);
+        return XA_EXIT_USAGE;
+    }
+    s->sel = calloc(s->n_dests_all ? s->n_dests_all : 1, sizeof(*s->sel));
+    if (!s->sel)
+        return XA_EXIT_FAIL;
+    size_t skipped = 0;
+    for (size_t i = 0; i < s->n_dests_all; i++) {
+        if (s->dests[i].what == XA_OUTW_SEARCH) { /* search filters: `exoaudit forward` */
+            xa_log_warn("serve: destination %s forwards a search: run 'exoaudit forward' for it",
+                        s->dests[i].name);
+            skipped++;
+            continue;
+        }
+        s->sel[s->n_sel++] = s->dests[i];
+    }
+    if (s->n_sel)
+        s->fwd.state = "starting";
+    else
+        snprintf(s->fwd.note, sizeof(s->fwd.note), "%s",
+                 skipped ? "only search destinations (run 'exoaudit forward')"
+                         : "no forward.destinations configured");
+    return XA_EXIT_OK;
+}
+
+static void svc_release(struct svc *s)
+{
+    rules_free(s->rs, s->rcfg);
+    free(s->sel);
+    xa_out_dests_free(s->dests, s->n_dests_all);
+    pthread_rwlock_destroy(&s->rules_lock);
+    pthread_cond_destroy(&s->cond);
+    pthread_mutex_destroy(&s->mu);
 }
 
 int xa_cmd_serve(struct xa_cli *cli, int argc, char **argv)
@@ -157,6 +568,30 @@ int xa_cmd_serve(struct xa_cli *cli, int argc, char **argv)
         return ec;
     }
     xa_store_close(&st);
+    /* evidence exports: web.export_dir, default "exports" beside the archive */
+    char export_dir[4096];
+    const char *ed = xa_config_get(cli->cfg, "web.export_dir");
+    if (ed && *ed) {
+        snprintf(export_dir, sizeof(export_dir), "%s", ed);
+    } else {
+        const char *db = xa_cli_db_path(cli);
+        const char *slash = strrchr(db, '/');
+        snprintf(export_dir, sizeof(export_dir), "%.*s%sexports", slash ? (int)(slash - db) : 0,
+                 db, slash ? "/" : "");
+    }
+    if (mkdir(export_dir, 0700) != 0 && errno != EEXIST) {
+        fprintf(stderr, "exoaudit serve: cannot create the export directory %s\n", export_dir);
+        free(cert);
+        free(key);
+        return XA_EXIT_USAGE;
+    }
+    static struct svc svc; /* static: large, and lives as long as the server */
+    if ((ec = svc_init(&svc, cli))) {
+        svc_release(&svc);
+        free(cert);
+        free(key);
+        return ec;
+    }
     uint64_t cache_mb = 0;
     xa_config_size(cli->cfg, "archive.cache_mb", 0, &cache_mb, NULL);
     struct xa_web_opts wo = {.db_path = xa_cli_db_path(cli),
@@ -167,7 +602,14 @@ int xa_cmd_serve(struct xa_cli *cli, int argc, char **argv)
                              .login_window_seconds = (unsigned)window,
                              .tls = tls,
                              .integrity = &ic,
-                             .cfg = cli->cfg};
+                             .cfg = cli->cfg,
+                             .export_dir = export_dir,
+                             .private_key_file = xa_cli_private_key_path(cli),
+                             .hooks = {.ud = &svc,
+                                       .rules_json = hook_rules_json,
+                                       .rules_reload = hook_rules_reload,
+                                       .health_json = hook_health,
+                                       .collector_json = NULL}};
     struct xa_web_app *app = NULL;
     struct xa_web_server *srv = NULL;
     rc = xa_web_app_new(&wo, &app, &d);
@@ -184,6 +626,7 @@ int xa_cmd_serve(struct xa_cli *cli, int argc, char **argv)
     if (rc) {
         xa_cli_error(&d, rc);
         xa_web_app_free(app);
+        svc_release(&svc);
         free(cert);
         free(key);
         return xa_cli_exit_code(rc);
@@ -195,10 +638,21 @@ int xa_cmd_serve(struct xa_cli *cli, int argc, char **argv)
     if (!tls)
         xa_log_warn("serve: no TLS configured: session cookies are sent without Secure "
                     "(loopback only)");
-    /* background components: built when their entry points exist in the tree */
-    xa_log_warn("serve: collector not available in this build (no background collection)");
-    xa_log_warn("serve: rule engine not available in this build (no background detection)");
-    xa_log_warn("serve: forwarders not available in this build (nothing forwarded)");
+    /* background components */
+    pthread_t det_t, fwd_t;
+    bool det_on = false, fwd_on = false;
+    if (svc.detect_seconds) {
+        det_on = pthread_create(&det_t, NULL, detect_main, &svc) == 0;
+        if (!det_on)
+            xa_log_error("serve: cannot start the detection thread");
+    }
+    if (svc.n_sel) {
+        fwd_on = pthread_create(&fwd_t, NULL, forward_main, &svc) == 0;
+        if (!fwd_on)
+            xa_log_error("serve: cannot start the forwarding thread");
+    }
+    xa_log_info("serve: detection %s, %zu forward destination(s), collector not in this build",
+                det_on ? "on" : "off", svc.n_sel);
     if (port_file) {
         FILE *fp = fopen(port_file, "w");
         if (fp) {
@@ -215,8 +669,17 @@ int xa_cmd_serve(struct xa_cli *cli, int argc, char **argv)
     while (!stop_flag)
         pause();
     xa_log_info("serve: stopping");
+    pthread_mutex_lock(&svc.mu);
+    svc.stop = true;
+    pthread_cond_broadcast(&svc.cond);
+    pthread_mutex_unlock(&svc.mu);
     xa_web_server_stop(srv);
+    if (det_on)
+        pthread_join(det_t, NULL);
+    if (fwd_on)
+        pthread_join(fwd_t, NULL);
     xa_web_app_free(app);
+    svc_release(&svc);
     free(cert);
     free(key);
     return XA_EXIT_OK;

@@ -105,6 +105,8 @@ static const char *const known[] = {
     "web.login_window_seconds",
     "web.db_connections",
     "web.max_connections",
+    "web.export_dir",
+    "web.detect_seconds",
     "integrity.enabled",
     "integrity.private_key_file",
     "integrity.public_key_file",

@@ -116,10 +116,184 @@ void xa_api_report_run(struct xa_web_call *c)
 }
 #endif
 
+#if __has_include("report/posture.h")
+#include "report/posture.h"
+#include "parse/json.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#define POSTURE_MAX_FILES 16
+
+/* GET /posture: the result of the last evaluation of this server (memory only). */
+void xa_api_posture_last(struct xa_web_call *c)
+{
+    struct xa_web_app *a = c->app;
+    pthread_mutex_lock(&a->mu);
+    if (!a->posture_last.len) {
+        pthread_mutex_unlock(&a->mu);
+        xa_web_error(c, 404, "not_found",
+                     "no posture evaluated yet: POST the exported settings to /posture");
+        return;
+    }
+    xa_web_json_begin(c, 200);
+    xa_rc rc = xa_buf_append(&c->resp->body, a->posture_last.data, a->posture_last.len);
+    pthread_mutex_unlock(&a->mu);
+    if (rc)
+        xa_web_error(c, 500, "internal", "out of memory");
+}
+
+static bool write_all(int fd, const char *p, size_t n)
+{
+    while (n) {
+        ssize_t w = write(fd, p, n);
+        if (w <= 0)
+            return false;
+        p += w;
+        n -= (size_t)w;
+    }
+    return true;
+}
+
+/* POST /posture {"files":[{"name":"…","content":"…"}, …]}: the exports of
+ * Get-AdminAuditLogConfig, Get-OrganizationConfig, Get-Mailbox, ... (JSON or CSV text,
+ * together at most the request body limit). The contents go to private temporary files
+ * (names chosen here, never by the client), are evaluated and removed. */
 void xa_api_posture(struct xa_web_call *c)
 {
-    /* posture is computed from exported tenant settings (files given to `exoaudit posture`),
-     * not from the archive; the console has no upload of those yet */
-    xa_web_not_available(c, "posture over the API (run `exoaudit posture` with the exported "
-                            "settings; no stored posture result in the archive yet)");
+    struct xa_json *root = xa_web_body_json(c);
+    if (!root)
+        return;
+    const struct xa_json *files = xa_json_get(root, "files");
+    size_t n = xa_json_count(files);
+    char tmpl[] = "/tmp/exoaudit-posture-XXXXXX";
+    char paths[POSTURE_MAX_FILES][64];
+    const char *pp[POSTURE_MAX_FILES];
+    size_t nw = 0;
+    bool dir_made = false;
+    struct xa_posture *p = NULL;
+    if (xa_json_type(files) != XA_JSON_ARRAY || n == 0 || n > POSTURE_MAX_FILES) {
+        xa_web_error(c, 400, "bad_request",
+                     "send {\"files\":[{\"name\":…,\"content\":…}]} with 1 to %d files",
+                     POSTURE_MAX_FILES);
+        goto out;
+    }
+    const char *tmpdir = getenv("TMPDIR");
+    char tbuf[512];
+    if (tmpdir && *tmpdir && strlen(tmpdir) < 400) {
+        snprintf(tbuf, sizeof(tbuf), "%s/exoaudit-posture-XXXXXX", tmpdir);
+    } else {
+        snprintf(tbuf, sizeof(tbuf), "%s", tmpl);
+    }
+    if (!mkdtemp(tbuf)) {
+        xa_web_error(c, 500, "internal", "cannot create a temporary directory");
+        goto out;
+    }
+    dir_made = true;
+    xa_web_json_begin(c, 200);
+    struct xa_buf *b = &c->resp->body;
+    xa_buf_puts(b, "{\"files\":[");
+    for (const struct xa_json *f = xa_json_child(files); f; f = xa_json_next(f), nw++) {
+        const char *name = xa_json_str(xa_json_get(f, "name"));
+        const char *content = xa_json_str(xa_json_get(f, "content"));
+        if (!content) {
+            xa_web_error(c, 400, "bad_request", "file %zu has no content", nw + 1);
+            goto out;
+        }
+        snprintf(paths[nw], sizeof(paths[nw]), "f%zu", nw);
+        char full[600];
+        snprintf(full, sizeof(full), "%s/%s", tbuf, paths[nw]);
+        int fd = open(full, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        bool ok = fd >= 0 && write_all(fd, content, strlen(content));
+        if (fd >= 0)
+            close(fd);
+        if (!ok) {
+            unlink(full);
+            xa_web_error(c, 500, "internal", "cannot stage the upload");
+            goto out;
+        }
+        snprintf(paths[nw], sizeof(paths[nw]), "%.63s", full + strlen(tbuf) + 1);
+        if (nw)
+            xa_buf_putc(b, ',');
+        xa_buf_json_str(b, name ? name : "", 200);
+    }
+    /* absolute paths for the evaluation */
+    char full[POSTURE_MAX_FILES][600];
+    for (size_t i = 0; i < nw; i++) {
+        snprintf(full[i], sizeof(full[i]), "%s/%s", tbuf, paths[i]);
+        pp[i] = full[i];
+    }
+    struct xa_posture_opts po = {.as_of = XA_TIME_NONE};
+    struct xa_diag d;
+    xa_diag_clear(&d);
+    xa_rc rc = xa_posture_eval(pp, nw, &po, &p, &d);
+    if (rc) {
+        /* name the upload, not the temporary file */
+        xa_web_error(c, 400, "bad_request", "the exported settings cannot be read (%s)",
+                     xa_rc_str(rc));
+        goto out;
+    }
+    char tb[32];
+    xa_buf_puts(b, "],\"evaluated_at\":");
+    xa_buf_json_str(b, xa_time_format(xa_time_now(), tb), (size_t)-1);
+    xa_buf_printf(b, ",\"evaluated_by\":");
+    xa_buf_json_str(b, c->user, (size_t)-1);
+    xa_buf_puts(b, ",\"findings\":[");
+    size_t nf = xa_posture_count(p);
+    for (size_t i = 0; i < nf; i++) {
+        const struct xa_finding *x = xa_posture_finding(p, i);
+        xa_buf_puts(b, i ? ",{\"severity\":" : "{\"severity\":");
+        xa_buf_json_str(b, xa_severity_name(x->severity), (size_t)-1);
+        xa_buf_puts(b, ",\"id\":");
+        xa_buf_json_str(b, x->id, (size_t)-1);
+        xa_buf_puts(b, ",\"object\":");
+        xa_buf_json_str(b, x->object, (size_t)-1);
+        xa_buf_puts(b, ",\"setting\":");
+        xa_buf_json_str(b, x->setting, (size_t)-1);
+        xa_buf_puts(b, ",\"value\":");
+        xa_buf_json_str(b, x->value, (size_t)-1);
+        xa_buf_puts(b, ",\"explanation\":");
+        xa_buf_json_str(b, x->explanation, (size_t)-1);
+        xa_buf_puts(b, ",\"remediation\":");
+        xa_buf_json_str(b, x->remediation, (size_t)-1);
+        xa_buf_putc(b, '}');
+    }
+    char *mem = NULL;
+    size_t len = 0;
+    FILE *fp = open_memstream(&mem, &len);
+    rc = fp ? xa_posture_script(p, fp, &d) : XA_ERR_NOMEM;
+    if (fp)
+        fclose(fp);
+    xa_buf_printf(b, "],\"count\":%zu,\"script\":", nf);
+    xa_buf_json_str(b, rc ? NULL : mem, rc ? (size_t)-1 : len);
+    xa_buf_puts(b, "}");
+    free(mem);
+    char nfs[32];
+    snprintf(nfs, sizeof(nfs), "%zu", nf);
+    xa_web_audit_param(c, "Findings", nfs);
+    pthread_mutex_lock(&c->app->mu);
+    xa_buf_reset(&c->app->posture_last);
+    xa_buf_append(&c->app->posture_last, b->data, b->len);
+    pthread_mutex_unlock(&c->app->mu);
+out:
+    xa_posture_free(p);
+    if (dir_made) {
+        for (size_t i = 0; i < nw + 1 && i < POSTURE_MAX_FILES; i++) {
+            char f[600];
+            snprintf(f, sizeof(f), "%s/f%zu", tbuf, i);
+            unlink(f);
+        }
+        rmdir(tbuf);
+    }
+    xa_json_free(root);
 }
+#else
+void xa_api_posture(struct xa_web_call *c)
+{
+    xa_web_not_available(c, "posture (src/report/posture.h)");
+}
+void xa_api_posture_last(struct xa_web_call *c)
+{
+    xa_web_not_available(c, "posture (src/report/posture.h)");
+}
+#endif

@@ -41,7 +41,6 @@ static const struct route routes[] = {
     {"GET", "/quarantine", XA_ROLE_AUDITOR, xa_api_quarantine, "ConsoleQuarantine"},
     {"GET", "/reports", XA_ROLE_VIEWER, xa_api_reports_list, NULL},
     {"GET", "/reports/*", XA_ROLE_VIEWER, xa_api_report_run, "ConsoleReport"},
-    {"GET", "/posture", XA_ROLE_VIEWER, xa_api_posture, "ConsolePosture"},
     {"GET", "/alerts", XA_ROLE_VIEWER, xa_api_alerts_list, "ConsoleAlerts"},
     {"POST", "/alerts/*/ack", XA_ROLE_AUDITOR, xa_api_alert_ack, "ConsoleAlertAck"},
     {"POST", "/alerts/*/comment", XA_ROLE_AUDITOR, xa_api_alert_comment, "ConsoleAlertComment"},
@@ -51,6 +50,11 @@ static const struct route routes[] = {
     {"GET", "/collector/coverage", XA_ROLE_VIEWER, xa_api_collector_coverage, NULL},
     {"POST", "/integrity/verify", XA_ROLE_AUDITOR, xa_api_integrity_verify, "ConsoleVerify"},
     {"POST", "/exports", XA_ROLE_AUDITOR, xa_api_export, "ConsoleExport"},
+    {"GET", "/exports", XA_ROLE_AUDITOR, xa_api_exports_list, NULL},
+    {"GET", "/exports/*", XA_ROLE_AUDITOR, xa_api_export_download, "ConsoleExportDownload"},
+    {"GET", "/status", XA_ROLE_VIEWER, xa_api_status, NULL},
+    {"GET", "/posture", XA_ROLE_VIEWER, xa_api_posture_last, NULL},
+    {"POST", "/posture", XA_ROLE_VIEWER, xa_api_posture, "ConsolePosture"},
     {"GET", "/users", XA_ROLE_ADMIN, xa_api_users_list, "ConsoleUserList"},
     {"POST", "/users", XA_ROLE_ADMIN, xa_api_user_add, "ConsoleUserAdd"},
     {"DELETE", "/users/*", XA_ROLE_ADMIN, xa_api_user_delete, "ConsoleUserRemove"},
@@ -66,12 +70,22 @@ static const struct route routes[] = {
 xa_rc xa_web_app_new(const struct xa_web_opts *o, struct xa_web_app **out, struct xa_diag *diag)
 {
     struct xa_web_app *a = calloc(1, sizeof(*a));
-    if (!a || !(a->db_path = strdup(o->db_path))) {
+    if (!a || !(a->db_path = strdup(o->db_path)) ||
+        (o->export_dir && !(a->export_dir = strdup(o->export_dir))) ||
+        (o->private_key_file && !(a->key_file = strdup(o->private_key_file)))) {
+        if (a) {
+            free(a->db_path);
+            free(a->export_dir);
+        }
         free(a);
         return xa_diag_set(diag, XA_ERR_NOMEM, "out of memory");
     }
     a->o = *o;
     a->o.db_path = a->db_path;
+    pthread_mutex_init(&a->mu, NULL);
+    xa_buf_init(&a->posture_last, 0);
+    a->o.export_dir = a->export_dir;
+    a->o.private_key_file = a->key_file;
     if (!a->o.session_minutes)
         a->o.session_minutes = 480;
     if (!a->o.login_attempts)
@@ -109,6 +123,10 @@ void xa_web_app_free(struct xa_web_app *a)
     xa_web_pool_free(a->pool);
     xa_web_limiter_free(a->lim);
     free(a->db_path);
+    free(a->export_dir);
+    free(a->key_file);
+    xa_buf_release(&a->posture_last);
+    pthread_mutex_destroy(&a->mu);
     free(a);
 }
 

@@ -13,6 +13,25 @@
 
 struct xa_web_app;
 
+/* Services of the process that runs the console (cmd_serve.c): the rule set shared with
+ * the background rule engine, and the health of the background components. Any function
+ * may be NULL: its routes then answer 501. Called from server threads (must be
+ * thread-safe). Output is appended to out. */
+struct xa_web_hooks {
+    void *ud;
+    /* The loaded rules as a JSON array. */
+    xa_rc (*rules_json)(void *ud, struct xa_buf *out, struct xa_diag *diag);
+    /* Load the rules again (pack, rules.paths); the engine uses the new set from its next
+     * pass. On success a JSON object {"rules":N,"loaded_at":...}; on failure the old set
+     * stays in use and diag says why. */
+    xa_rc (*rules_reload)(void *ud, struct xa_buf *out, struct xa_diag *diag);
+    /* The background components as a JSON object {"name":{"state":...},...}. */
+    void (*health_json)(void *ud, struct xa_buf *out);
+    /* The collector's status (tenants x content types) as a JSON object; NULL when the
+     * collector is not part of the build. */
+    xa_rc (*collector_json)(void *ud, struct xa_buf *out, struct xa_diag *diag);
+};
+
 struct xa_web_opts {
     const char *db_path;             /* the archive (opened read-write per pool slot) */
     size_t cache_mb;                 /* page cache per connection; 0 = 16 */
@@ -23,6 +42,10 @@ struct xa_web_opts {
     bool tls;                        /* cookies get Secure */
     const struct xa_integrity_cfg *integrity; /* for self-audit writes; NULL = defaults */
     const struct xa_config *cfg;     /* for the admin's configuration view (borrowed) */
+    const char *export_dir;          /* evidence bundles are written here (must exist); NULL =
+                                      * no exports over the API */
+    const char *private_key_file;    /* signs export manifests; NULL or missing = unsigned */
+    struct xa_web_hooks hooks;       /* copied */
 };
 
 xa_rc xa_web_app_new(const struct xa_web_opts *o, struct xa_web_app **out, struct xa_diag *diag);

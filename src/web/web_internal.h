@@ -10,11 +10,16 @@
 #include "web/pool.h"
 #include "web/web.h"
 
+#include <pthread.h>
 #include <stdbool.h>
 
 struct xa_web_app {
     struct xa_web_opts o;
     char *db_path;
+    char *export_dir;
+    char *key_file;
+    pthread_mutex_t mu;        /* guards posture_last and export creation */
+    struct xa_buf posture_last; /* JSON of the last posture evaluation (empty = none) */
     struct xa_web_pool *pool;
     struct xa_web_limiter *lim;
     struct xa_web_audit *audit;
@@ -76,6 +81,7 @@ void xa_api_quarantine(struct xa_web_call *c);
 void xa_api_reports_list(struct xa_web_call *c);
 void xa_api_report_run(struct xa_web_call *c);
 void xa_api_posture(struct xa_web_call *c);
+void xa_api_posture_last(struct xa_web_call *c);
 void xa_api_alerts_list(struct xa_web_call *c);
 void xa_api_alert_ack(struct xa_web_call *c);
 void xa_api_alert_comment(struct xa_web_call *c);
@@ -85,6 +91,9 @@ void xa_api_collector_status(struct xa_web_call *c);
 void xa_api_collector_coverage(struct xa_web_call *c);
 void xa_api_integrity_verify(struct xa_web_call *c);
 void xa_api_export(struct xa_web_call *c);
+void xa_api_exports_list(struct xa_web_call *c);
+void xa_api_export_download(struct xa_web_call *c);
+void xa_api_status(struct xa_web_call *c);
 void xa_api_users_list(struct xa_web_call *c);
 void xa_api_user_add(struct xa_web_call *c);
 void xa_api_user_delete(struct xa_web_call *c);
