@@ -1,6 +1,7 @@
 /* cmd_report.c - exoaudit report NAME: the built-in reports over the archive. */
 #include "cli/common.h"
 #include "cli/filters.h"
+#include "cli/selfaudit.h"
 #include "core/xtime.h"
 #include "report/report.h"
 
@@ -138,6 +139,8 @@ int xa_cmd_report(struct xa_cli *cli, int argc, char **argv)
         return XA_EXIT_USAGE;
     }
     xa_filters_apply(&f, &ro.q);
+    int cats[XA_CAT__COUNT];
+    xa_cli_hide_self_audit(&ro.q, cats); /* exoaudit's own events only with --category self_audit */
     ro.snapshots = snaps;
     ro.n_snapshots = nsnaps;
     ro.mailbox_files = mfiles;
@@ -171,5 +174,6 @@ int xa_cmd_report(struct xa_cli *cli, int argc, char **argv)
         xa_cli_error(&d, rc);
         return xa_cli_exit_code(rc);
     }
+    xa_cli_self_audit_argv(cli, "ExoauditReport", argc, argv); /* after the report, never fatal */
     return XA_EXIT_OK;
 }
