@@ -208,20 +208,107 @@
   }
 
   // ---- alerts ----
-  async function alertsView() {
+  const SEV = ['', 'informational', 'low', 'medium', 'high', 'critical'];
+  async function alertsView(params) {
     const v = view('Alerts');
+    const status = el('select', { id: 'alert-status', 'aria-label': 'status' });
+    for (const o of ['', 'open', 'acknowledged', 'closed', 'all']) {
+      const op = el('option', { value: o, text: o || 'open + acknowledged' });
+      if ((params.get('status') || '') === o) op.selected = true;
+      status.append(op);
+    }
+    const sev = el('select', { id: 'alert-severity', 'aria-label': 'minimum severity' });
+    for (const o of SEV) {
+      const op = el('option', { value: o, text: o || '(any severity)' });
+      if ((params.get('min_severity') || '') === o) op.selected = true;
+      sev.append(op);
+    }
+    const f = el('form', { class: 'filters', id: 'alert-form' }, el('label', {}, 'Status ', status), el('label', {}, 'Severity ', sev),
+      el('button', { type: 'submit', text: 'Show' }));
+    f.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      const p = new URLSearchParams();
+      if (status.value) p.set('status', status.value);
+      if (sev.value) p.set('min_severity', sev.value);
+      go('/alerts', p);
+    });
+    v.append(f);
     try {
-      const r = await api('GET', '/alerts?status=open');
+      const q = new URLSearchParams();
+      for (const k of ['status', 'min_severity', 'rule']) if (params.get(k)) q.set(k, params.get(k));
+      const r = await api('GET', '/alerts?' + q.toString());
       const tb = el('tbody');
+      const canAct = me && me.role !== 'viewer';
       for (const a of r.alerts) {
-        const note = el('input', { placeholder: 'comment', 'aria-label': 'comment' });
-        tb.append(el('tr', {}, el('td', { text: a.id }), el('td', { text: a.severity || '' }), el('td', { text: a.title || a.rule_id || '' }),
-          el('td', { text: a.status || '' }), el('td', { text: fmtTime(a.last_at) }),
-          el('td', {}, el('button', { class: 'ack', text: 'Acknowledge', onclick: async () => { try { await api('POST', '/alerts/' + a.id + '/ack', {}); alertsView(); } catch (e) { v.append(errorBox(e)); } } }),
-            note, el('button', { text: 'Comment', onclick: async () => { try { await api('POST', '/alerts/' + a.id + '/comment', { text: note.value }); alertsView(); } catch (e) { v.append(errorBox(e)); } } }))));
+        const note = el('input', { placeholder: 'comment', 'aria-label': 'comment on alert ' + a.id, class: 'note' });
+        const acts = el('td', {});
+        if (canAct) {
+          if (a.status === 'open') {
+            acts.append(el('button', { class: 'ack', type: 'button', text: 'Acknowledge', onclick: async () => { try { await api('POST', '/alerts/' + a.id + '/ack'); alertsView(params); } catch (e) { v.append(errorBox(e)); } } }));
+          }
+          const send = async () => { if (!note.value) return; try { await api('POST', '/alerts/' + a.id + '/comment', { text: note.value }); alertsView(params); } catch (e) { v.append(errorBox(e)); } };
+          note.addEventListener('keydown', (ev) => { if (ev.key === 'Enter') send(); });
+          acts.append(note, el('button', { type: 'button', class: 'comment', text: 'Comment', onclick: send }));
+        }
+        const comments = (a.comments || []).map((c) => fmtTime(c.at) + ' ' + c.who + ': ' + c.text).join('\n');
+        tb.append(el('tr', { tabindex: '0', 'data-id': String(a.id), class: 'status-' + a.status },
+          el('td', { text: a.id }), el('td', { class: 'sev-' + a.severity, text: a.severity || '' }),
+          el('td', {}, el('strong', { text: a.title || a.rule_id || '' }), el('br'), el('small', { text: (a.summary || a.group || '') + ' — by ' + (a.author || '?') + (a.license ? ' (' + a.license + ')' : '') })),
+          el('td', { text: a.status || '' }), el('td', { text: a.count }), el('td', { text: fmtTime(a.last_at) }),
+          el('td', {}, ...(a.seqs || []).slice(0, 5).map((sq) => el('a', { href: '#/event/' + sq, text: '#' + sq + ' ' }))),
+          el('td', { class: 'comments', text: comments }), acts));
       }
-      v.append(el('table', { id: 'alerts' }, el('thead', {}, el('tr', {}, ...['Id', 'Severity', 'Rule', 'Status', 'Last', ''].map((h) => el('th', { text: h })))), tb));
+      v.append(el('p', { class: 'muted', id: 'alert-count', text: r.count + ' alert(s)' }));
+      v.append(el('table', { id: 'alerts' }, el('thead', {}, el('tr', {}, ...['Id', 'Severity', 'Rule', 'Status', 'Events', 'Last (UTC)', 'Triggering events', 'Comments', ''].map((h) => el('th', { text: h })))), tb));
     } catch (e) { v.append(errorBox(e)); }
+  }
+
+  // ---- rules ----
+  async function rulesView() {
+    const v = view('Rules');
+    if (me && me.role === 'admin') {
+      const out = el('span', { id: 'reload-result', role: 'status' });
+      v.append(el('p', {}, el('button', { id: 'rules-reload', type: 'button', text: 'Reload rules', onclick: async () => { try { const r = await api('POST', '/rules/reload'); out.textContent = r.rules + ' rules loaded at ' + fmtTime(r.loaded_at); } catch (e) { out.textContent = e.message; } } }), ' ', out));
+    }
+    try {
+      const r = await api('GET', '/rules');
+      const tb = el('tbody');
+      for (const x of r.rules) {
+        const p = new URLSearchParams(); p.set('status', 'all'); p.set('rule', x.id || x.name);
+        tb.append(el('tr', { tabindex: '0' }, el('td', {}, el('a', { href: '#/alerts?' + p.toString(), text: x.id || x.name || '' })),
+          el('td', { text: x.level || '' }), el('td', { text: x.kind }), el('td', { text: x.alerts ? 'yes' : 'no' }),
+          el('td', { text: x.title || '' }), el('td', { text: (x.author || '') + (x.license ? ' (' + x.license + ')' : '') }), el('td', { text: (x.tags || []).join(', ') })));
+      }
+      v.append(el('p', { class: 'muted', text: r.rules.length + ' rule(s)' }),
+        el('table', { id: 'rules' }, el('thead', {}, el('tr', {}, ...['Id', 'Level', 'Kind', 'Alerts', 'Title', 'Author', 'Tags'].map((h) => el('th', { text: h })))), tb));
+    } catch (e) { v.append(errorBox(e)); }
+  }
+
+  // ---- exports ----
+  async function exportsView(params) {
+    const v = view('Evidence export');
+    v.append(el('p', { text: 'Writes the matching records as a self-verifying evidence bundle on the server (check it with exoaudit verify --bundle). Download it as a tar file.' }));
+    const out = el('div', { id: 'export-result', role: 'status' });
+    v.append(filterForm(params, async (p) => {
+      p.delete('order');
+      history.replaceState(null, '', '#/exports' + (p.toString() ? '?' + p.toString() : ''));
+      out.replaceChildren(el('p', { text: 'Exporting…' }));
+      try {
+        const r = await api('POST', '/exports?' + p.toString());
+        out.replaceChildren(el('p', {}, r.records + ' record(s) in ', el('a', { id: 'export-download', href: API + '/exports/' + encodeURIComponent(r.name), text: r.name + '.tar' }), r.signed ? ' (signed)' : ' (unsigned: no private key)'));
+        listExports();
+      } catch (e) { out.replaceChildren(errorBox(e)); }
+    }));
+    const btn = v.querySelector('#search-submit'); if (btn) btn.textContent = 'Export';
+    const list = el('ul', { id: 'export-list' });
+    v.append(out, el('h2', { text: 'Earlier exports' }), list);
+    async function listExports() {
+      try {
+        const r = await api('GET', '/exports');
+        list.replaceChildren(...r.exports.map((x) => el('li', {}, el('a', { href: API + '/exports/' + encodeURIComponent(x.name), text: x.name + '.tar' }))));
+      } catch (e) { list.replaceChildren(errorBox(e)); }
+    }
+    listExports();
   }
 
   // ---- reports ----
@@ -266,18 +353,59 @@
     } catch (e) { v.append(errorBox(e)); }
   }
 
+  // ---- posture ----
+  function postureResult(r, box) {
+    const tb = el('tbody');
+    for (const f of r.findings) {
+      tb.append(el('tr', { tabindex: '0' }, el('td', { class: 'sev-' + f.severity, text: f.severity }), el('td', { text: f.id }), el('td', { text: f.object || '' }),
+        el('td', { text: (f.setting || '') + (f.value ? ' = ' + f.value : '') }), el('td', { text: f.explanation || '' }), el('td', {}, el('code', { text: f.remediation || '' }))));
+    }
+    const blob = new Blob([r.script || ''], { type: 'text/plain' });
+    box.replaceChildren(el('p', { class: 'muted', id: 'posture-count', text: r.count + ' finding(s) from ' + r.files.join(', ') + ', evaluated ' + fmtTime(r.evaluated_at) + ' by ' + r.evaluated_by }),
+      el('table', { id: 'findings' }, el('thead', {}, el('tr', {}, ...['Severity', 'Finding', 'Object', 'Setting', 'Why', 'Fix'].map((h) => el('th', { text: h })))), tb),
+      el('h2', { text: 'Remediation script' }), el('p', {}, el('a', { id: 'posture-script', href: URL.createObjectURL(blob), download: 'remediation.ps1', text: 'Download remediation.ps1' }), ' — review it before running it.'),
+      el('pre', { text: r.script || '' }));
+  }
   async function postureView() {
     const v = view('Posture');
-    try { const r = await api('GET', '/posture'); v.append(el('pre', { text: JSON.stringify(r, null, 2) })); } catch (e) { v.append(errorBox(e)); }
+    v.append(el('p', { text: 'Upload the exported settings (Get-AdminAuditLogConfig, Get-OrganizationConfig, Get-Mailbox, Get-MailboxAuditBypassAssociation; JSON or CSV, together at most 256 KiB; scripts/export-exo-audit-config.ps1 writes them).' }));
+    const input = el('input', { type: 'file', id: 'posture-files', multiple: 'multiple', accept: '.json,.csv,.txt' });
+    const box = el('div', { id: 'posture-result' });
+    const form = el('form', { id: 'posture-form' }, el('label', {}, 'Exported files ', input), ' ', el('button', { type: 'submit', id: 'posture-run', text: 'Evaluate' }));
+    form.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      try {
+        const files = await Promise.all(Array.from(input.files).map(async (f) => ({ name: f.name, content: await f.text() })));
+        postureResult(await api('POST', '/posture', { files }), box);
+      } catch (e) { box.replaceChildren(errorBox(e)); }
+    });
+    v.append(form, box);
+    try { postureResult(await api('GET', '/posture'), box); } catch (e) { box.replaceChildren(el('p', { class: 'muted', text: e.message })); }
   }
 
+  // ---- status ----
   async function statusView() {
     const v = view('Status');
     const box = (title, id) => { const d = el('div', { class: 'card', id }, el('h2', { text: title })); v.append(d); return d; };
-    const a = box('Archive', 'st-archive'), c = box('Collector', 'st-collector'), cov = box('Coverage', 'st-coverage'), i = box('Integrity', 'st-integrity');
-    const show = async (d, p) => { try { d.append(el('pre', { text: JSON.stringify(await api('GET', p), null, 2) })); } catch (e) { d.append(errorBox(e)); } };
-    show(a, '/stats'); show(c, '/collector/status'); show(cov, '/collector/coverage');
-    i.append(el('button', { id: 'verify', text: 'Verify now', onclick: async () => { try { const r = await api('POST', '/integrity/verify', {}); i.append(el('pre', { text: JSON.stringify(r.summary, null, 2) })); } catch (e) { i.append(errorBox(e)); } } }));
+    const comp = box('Components', 'st-components'), c = box('Collector', 'st-collector'), cov = box('Coverage', 'st-coverage'), i = box('Integrity', 'st-integrity');
+    try {
+      const s = await api('GET', '/status');
+      const tb = el('tbody');
+      for (const [name, x] of Object.entries(s.components)) {
+        tb.append(el('tr', { tabindex: '0', id: 'comp-' + name }, el('th', { text: name }), el('td', { class: 'state-' + x.state, text: x.state }),
+          el('td', { text: x.count != null ? x.count + ' rules' : (x.done != null ? String(x.done) : '') }), el('td', { text: fmtTime(x.last_ok_at || x.loaded_at || '') }),
+          el('td', { text: x.last_error || x.note || '' })));
+      }
+      comp.append(el('p', { text: s.archive.events + ' events, last seq ' + s.archive.max_seq + ', detection cursor ' + s.detection_cursor + ' (lag ' + s.detection_lag + '), ' + s.archive.quarantined + ' quarantined' }),
+        el('table', { id: 'components' }, el('thead', {}, el('tr', {}, ...['Component', 'State', 'Done', 'Last ok (UTC)', 'Last error / note'].map((h) => el('th', { text: h })))), tb));
+      for (const d of s.destinations) comp.append(el('p', { text: 'destination ' + d.name + ': sent ' + d.sent + ', spooled ' + d.spooled + ', failures ' + d.failures + (d.last_error ? ', last error: ' + d.last_error : '') }));
+    } catch (e) { comp.append(errorBox(e)); }
+    try { c.append(el('pre', { text: JSON.stringify(await api('GET', '/collector/status'), null, 2) })); } catch (e) { c.append(errorBox(e)); }
+    try {
+      const r = await api('GET', '/collector/coverage');
+      cov.append(dl(Object.entries(r.summary || {}).map(([k, x]) => [k, x])), el('p', {}, el('a', { href: '#/reports?name=coverage', text: 'Full coverage report' })));
+    } catch (e) { cov.append(errorBox(e)); }
+    i.append(el('button', { id: 'verify', type: 'button', text: 'Verify now', onclick: async () => { try { const r = await api('POST', '/integrity/verify'); i.append(el('pre', { text: JSON.stringify(r.summary, null, 2) })); } catch (e) { i.append(errorBox(e)); } } }));
   }
 
   async function route() {
@@ -288,7 +416,9 @@
     if (path.startsWith('/event/')) return eventView(decodeURIComponent(path.slice(7)));
     switch (path) {
       case '/timeline': return timelineView(params);
-      case '/alerts': return alertsView();
+      case '/alerts': return alertsView(params);
+      case '/rules': return rulesView();
+      case '/exports': return exportsView(params);
       case '/reports': return reportsView(params);
       case '/posture': return postureView();
       case '/status': return statusView();
@@ -296,13 +426,13 @@
     }
   }
 
-  // keyboard: / focuses the text box, s a r t switch views, j/k move in tables, Esc back
+  // keyboard: / focuses the text box, s a l r e p t switch views, j/k move in tables, Esc back
   document.addEventListener('keydown', (ev) => {
     const t = ev.target;
     if (ev.key === 'Escape') { if (t.blur) t.blur(); history.back(); return; }
     if (t && (t.tagName === 'INPUT' || t.tagName === 'TEXTAREA' || t.tagName === 'SELECT')) return;
     if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
-    const nav = { s: '/search', a: '/alerts', r: '/reports', t: '/status' };
+    const nav = { s: '/search', a: '/alerts', l: '/rules', r: '/reports', e: '/exports', p: '/posture', t: '/status' };
     if (ev.key === '/') { const q = $('f-q'); if (q) { ev.preventDefault(); q.focus(); } }
     else if (nav[ev.key]) go(nav[ev.key]);
     else if (ev.key === 'j' || ev.key === 'k') {

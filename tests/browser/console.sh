@@ -22,5 +22,8 @@ for _ in $(seq 100); do [ -s "$TMP/port" ] && break; sleep 0.1; done
 export XA_URL="http://127.0.0.1:$(cat "$TMP/port")" XA_USER=anna XA_PASSWORD=auditorpassword1
 export XA_ARTEFACTS=${XA_ARTEFACTS:-$(cd "$HERE/../.." && pwd)/build/browser-screenshots}
 mkdir -p "$XA_ARTEFACTS"
+mkdir -p "$TMP/posture"
+cp "$HERE/../data/posture/admin-admin_audit_log_disabled.json" "$HERE/../data/posture/bypass-audit_bypass.csv" "$TMP/posture/"
+export XA_POSTURE_DIR="$TMP/posture"
 export CHROMIUM=$CHROME
 node "$HERE/console.test.js"

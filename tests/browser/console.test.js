@@ -1,5 +1,6 @@
 // Drives the console like an auditor: log in, search with filters, open an event, follow a
-// timeline, try to acknowledge an alert, run and download a report. Prints
+// timeline, comment and acknowledge an alert, list rules, see component status, export
+// evidence, evaluate posture, run and download a report. Prints
 // "N passed, M failed" and exits non-zero on a failure. Screenshots in $XA_ARTEFACTS.
 'use strict';
 const { chromium } = require('playwright-core');
@@ -40,16 +41,57 @@ function check(name, ok) { if (ok) { passed++; console.log('ok - ' + name); } el
     const link = page.locator('dl.detail a').first();
     await link.click();
     await page.waitForFunction(() => location.hash.startsWith('#/timeline'));
-    await page.waitForSelector('#view h2');
+    await page.waitForSelector('#view h1:has-text("Timeline")');
+    await page.waitForSelector('#view li, #view .error');
     check('timeline followed', (await page.locator('#view li').count()) > 0);
     await shot('04-timeline');
     await page.keyboard.press('a');
     await page.waitForFunction(() => location.hash.startsWith('#/alerts'));
-    await page.waitForSelector('#view table, #view .error');
-    const ack = page.locator('button.ack').first();
-    if (await ack.count()) { await ack.click(); await page.waitForTimeout(500); check('alert acknowledged', true); }
-    else check('alert queue answered (alerts module not wired: ' + ((await page.textContent('#view .error')) || '') + ')', await page.isVisible('#view .error'));
+    await page.waitForSelector('#alerts, #view .error');
+    check('alert queue listed (planted incidents raised alerts on import)', (await page.locator('#alerts tbody tr').count()) > 0);
+    const row = page.locator('#alerts tbody tr.status-open').first();
+    const aid = await row.getAttribute('data-id');
+    await row.locator('input.note').fill('checked with the mailbox owner');
+    await row.locator('button.comment').click();
+    await page.waitForSelector(`#alerts tbody tr[data-id="${aid}"] td.comments:has-text("checked with the mailbox owner")`);
+    check('alert commented', true);
+    await page.locator(`#alerts tbody tr[data-id="${aid}"] button.ack`).click();
+    await page.waitForSelector(`#alerts tbody tr[data-id="${aid}"].status-acknowledged`);
+    const st = await page.evaluate(async (id) => (await (await fetch('/api/v1/alerts?id=' + id)).json()).alerts[0].status, aid);
+    check('alert acknowledged (' + st + ')', st === 'acknowledged');
     await shot('05-alerts');
+    await page.goto(url + '/#/alerts?status=acknowledged');
+    await page.waitForSelector(`#alerts tbody tr[data-id="${aid}"]`);
+    check('acknowledged alert found by bookmarkable URL', page.url().includes('status=acknowledged'));
+    await page.keyboard.press('l');
+    await page.waitForSelector('#rules tbody tr');
+    check('rules listed', (await page.locator('#rules tbody tr').count()) > 40);
+    await shot('05b-rules');
+    await page.keyboard.press('t');
+    await page.waitForSelector('#components');
+    check('status shows the rule engine', /detection/.test(await page.textContent('#components')));
+    await shot('05c-status');
+    await page.keyboard.press('e');
+    await page.waitForSelector('#f-mailbox');
+    await page.fill('#f-mailbox', 'ceo@contoso.com');
+    await page.click('#search-submit');
+    await page.waitForSelector('#export-download, #export-result .error');
+    check('evidence exported', await page.isVisible('#export-download'));
+    const [tar] = await Promise.all([page.waitForEvent('download'), page.click('#export-download')]);
+    const tfile = path.join(out, 'export.tar');
+    await tar.saveAs(tfile);
+    check('export downloaded as tar', fs.statSync(tfile).size > 1024);
+    await shot('05d-export');
+    await page.keyboard.press('p');
+    await page.waitForSelector('#posture-files');
+    if (process.env.XA_POSTURE_DIR) {
+      const files = fs.readdirSync(process.env.XA_POSTURE_DIR).map((f) => path.join(process.env.XA_POSTURE_DIR, f));
+      await page.setInputFiles('#posture-files', files);
+      await page.click('#posture-run');
+      await page.waitForSelector('#findings, #posture-result .error');
+      check('posture findings shown', (await page.locator('#findings tbody tr').count()) > 0);
+      await shot('05e-posture');
+    }
     await page.keyboard.press('r');
     await page.waitForSelector('#report-name');
     await page.fill('#report-since', '3650d');
