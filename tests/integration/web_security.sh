@@ -25,7 +25,8 @@ GET:/api/v1/timeline GET:/api/v1/stats GET:/api/v1/quarantine GET:/api/v1/report
 GET:/api/v1/reports/timeline GET:/api/v1/posture GET:/api/v1/alerts POST:/api/v1/alerts/1/ack
 POST:/api/v1/alerts/1/comment GET:/api/v1/rules POST:/api/v1/rules/reload
 GET:/api/v1/collector/status GET:/api/v1/collector/coverage POST:/api/v1/integrity/verify
-POST:/api/v1/exports GET:/api/v1/users POST:/api/v1/users DELETE:/api/v1/users/vera
+POST:/api/v1/exports GET:/api/v1/exports GET:/api/v1/exports/exp-20250101T000000Z-00000000
+GET:/api/v1/status POST:/api/v1/posture GET:/api/v1/users POST:/api/v1/users DELETE:/api/v1/users/vera
 GET:/api/v1/tokens POST:/api/v1/tokens DELETE:/api/v1/tokens/x GET:/api/v1/config
 POST:/api/v1/logout GET:/api/v1/nonexistent"
 for r in $routes; do
@@ -95,6 +96,51 @@ check "errors are JSON, never echo markup" bash -c "jq -e .error >/dev/null <<<'
 head -c 300000 /dev/zero | tr '\0' a > "$TMP/big"
 check "large body refused 413" eq "$(code -H 'Content-Type: application/json' --data-binary @"$TMP/big" "$U/api/v1/login")" 413
 check "long query refused" bash -c "s=\$(curl -s -o /dev/null -w '%{http_code}' -b '$TMP/v.jar' '$U/api/v1/events?q=$(head -c 70000 /dev/zero | tr '\0' a)'); [ \$s = 414 ] || [ \$s = 400 ] || [ \$s = 431 ]"
+
+# newly wired routes: alerts, rules, status, exports, posture
+aid=$(curl -s -b "$TMP/v.jar" "$U/api/v1/alerts?limit=1" | jq -r '.alerts[0].id')
+check "alerts listed ($aid)" test "$aid" -gt 0
+check "alert filter injection is 400" eq "$(code -b "$TMP/v.jar" "$U/api/v1/alerts?status=open%27%20OR%201%3D1")" 400
+check "alert rule filter bound as a value" eq "$(curl -s -b "$TMP/v.jar" "$U/api/v1/alerts?rule=x%27%20OR%201%3D1--" | jq .count)" 0
+check "viewer cannot comment" eq "$(code -b "$TMP/v.jar" -H "X-CSRF-Token: $V" -H 'Content-Type: application/json' -d '{"text":"x"}' "$U/api/v1/alerts/$aid/comment")" 403
+check "ack without CSRF refused" eq "$(code -b "$TMP/o.jar" -X POST "$U/api/v1/alerts/$aid/ack")" 403
+check "comment without CSRF refused" eq "$(code -b "$TMP/o.jar" -H 'Content-Type: application/json' -d '{"text":"x"}' "$U/api/v1/alerts/$aid/comment")" 403
+check "export without CSRF refused" eq "$(code -b "$TMP/o.jar" -X POST "$U/api/v1/exports")" 403
+check "reload without CSRF refused" eq "$(code -b "$TMP/a.jar" -X POST "$U/api/v1/rules/reload")" 403
+check "auditor cannot reload rules" eq "$(code -b "$TMP/o.jar" -H "X-CSRF-Token: $O" -X POST "$U/api/v1/rules/reload")" 403
+check "viewer cannot list exports" eq "$(code -b "$TMP/v.jar" "$U/api/v1/exports")" 403
+check "viewer cannot download exports" eq "$(code -b "$TMP/v.jar" "$U/api/v1/exports/exp-20250101T000000Z-00000000")" 403
+check "auditor acks" eq "$(curl -s -b "$TMP/o.jar" -H "X-CSRF-Token: $O" -X POST "$U/api/v1/alerts/$aid/ack" | jq -r '.alerts[0].status')" acknowledged
+cm=$(curl -s -b "$TMP/o.jar" -H "X-CSRF-Token: $O" -H 'Content-Type: application/json' -d '{"text":"<script>alert(1)</script>\u0000'"'"'; DROP TABLE alerts;--"}' "$U/api/v1/alerts/$aid/comment")
+check "comment stored as text" eq "$(jq -r '.alerts[0].comments[-1].text' <<<"$cm" | head -c 25)" "<script>alert(1)</script>"
+check "alert ids are numbers" eq "$(code -b "$TMP/o.jar" -H "X-CSRF-Token: $O" -X POST "$U/api/v1/alerts/1%20OR%201=1/ack")" 404
+check "unknown alert 404" eq "$(code -b "$TMP/o.jar" -H "X-CSRF-Token: $O" -X POST "$U/api/v1/alerts/999999/ack")" 404
+check "empty comment 400" eq "$(code -b "$TMP/o.jar" -H "X-CSRF-Token: $O" -H 'Content-Type: application/json' -d '{}' "$U/api/v1/alerts/$aid/comment")" 400
+check "rules listed" test "$(curl -s -b "$TMP/v.jar" "$U/api/v1/rules" | jq '.rules|length')" -gt 40
+check "admin reloads rules" test "$(curl -s -b "$TMP/a.jar" -H "X-CSRF-Token: $A" -X POST "$U/api/v1/rules/reload" | jq .rules)" -gt 40
+st=$(curl -s -b "$TMP/v.jar" "$U/api/v1/status")
+check "status shows detection" jq -e '.components.detection.state and .components.forwarders.state and .components.collector.state' <<<"$st"
+check "collector status 501 while not built" eq "$(code -b "$TMP/v.jar" "$U/api/v1/collector/status")" 501
+check "coverage report" jq -e '.summary' <<<"$(curl -s -b "$TMP/v.jar" "$U/api/v1/collector/coverage")"
+ex=$(curl -s -b "$TMP/o.jar" -H "X-CSRF-Token: $O" -X POST "$U/api/v1/exports?mailbox=ceo@contoso.com")
+name=$(jq -r .name <<<"$ex")
+check "auditor exports ($name)" test "$(jq .records <<<"$ex")" -gt 0
+check "export path chosen by the server" bash -c "[[ '$name' =~ ^exp-[0-9]{8}T[0-9]{6}Z-[0-9a-f]{8}$ ]]"
+check "export ignores path parameters" eq "$(code -b "$TMP/o.jar" -H "X-CSRF-Token: $O" -X POST "$U/api/v1/exports?out=/tmp/x")" 400
+check "export filter injection 400" eq "$(code -b "$TMP/o.jar" -H "X-CSRF-Token: $O" -X POST "$U/api/v1/exports?since=%27")" 400
+curl -s -b "$TMP/o.jar" -o "$TMP/exp.tar" "$U/api/v1/exports/$name"
+check "export downloads as tar" bash -c "tar tf '$TMP/exp.tar' | grep -q '$name/manifest.json'"
+check "export listed" eq "$(curl -s -b "$TMP/o.jar" "$U/api/v1/exports" | jq -r '.exports[0].name')" "$name"
+for p in "..%2f..%2fetc" "exp-20250101T000000Z-0000000%2f" "%2e%2e" "exp-..%2f..%2f..%2fetc%2fpasswd0000" "$name%2f..%2f.."; do
+  s=$(code -b "$TMP/o.jar" --path-as-is "$U/api/v1/exports/$p")
+  check "export traversal $p answers $s" bash -c "[ $s = 404 ]"
+done
+pj=$(jq -n --rawfile a "$(dirname "$0")/../data/posture/admin-admin_audit_log_disabled.json" '{files:[{name:"../../etc/passwd",content:$a}]}')
+check "posture upload evaluated" test "$(curl -s -b "$TMP/v.jar" -H "X-CSRF-Token: $V" -H 'Content-Type: application/json' -d "$pj" "$U/api/v1/posture" | jq .count)" -gt 0
+check "last posture kept" jq -e '.findings and .script' <<<"$(curl -s -b "$TMP/v.jar" "$U/api/v1/posture")"
+check "posture without CSRF refused" eq "$(code -b "$TMP/v.jar" -H 'Content-Type: application/json' -d "$pj" "$U/api/v1/posture")" 403
+check "posture garbage 400" eq "$(code -b "$TMP/v.jar" -H "X-CSRF-Token: $V" -H 'Content-Type: application/json' -d '{"files":[{"name":"x","content":"not json, not csv\u0000"}]}' "$U/api/v1/posture")" 400
+check "posture temp files removed" bash -c "! ls /tmp/exoaudit-posture-* >/dev/null 2>&1 || [ -z \"\$(ls -A /tmp/exoaudit-posture-* 2>/dev/null)\" ]"
 
 # login limiter
 for i in 1 2 3 4 5; do code -H 'Content-Type: application/json' -d '{"user":"paul","password":"wrongwrong"}' "$U/api/v1/login" >/dev/null; done
