@@ -18,6 +18,8 @@ static const struct xa_cmd commands[] = {
     {"quarantine", "list input that was refused, with its position and reason", xa_cmd_quarantine, xa_help_quarantine},
     {"generate", "write deterministic, realistic tenant audit activity", xa_cmd_generate, xa_help_generate},
     {"stats", "archive totals: events, duplicates, quarantine, time range, size", xa_cmd_stats, xa_help_stats},
+    {"collect", "collect live from the Office 365 Management Activity API (daemon or --once)", xa_cmd_collect, xa_help_collect},
+    {"status", "collector coverage per tenant and content type: lag, blobs, gaps, errors", xa_cmd_status, xa_help_status},
     {"emulate", "run a fault-injecting Office 365 Management Activity API emulator on loopback", xa_cmd_emulate, xa_help_emulate},
     {"rules", "list, validate and test detection rules (Sigma)", xa_cmd_rules, xa_help_rules},
     {"detect", "run the detection rules over newly committed events (own cursor)", xa_cmd_detect, xa_help_detect},

@@ -26,6 +26,7 @@
 #include "core/xtime.h"
 #include "store/sqlite_codec.h"
 #include "store/sqlite_internal.h"
+#include "store/sqlite_collect.h"
 
 #include <zdict.h>
 
@@ -1874,4 +1875,11 @@ const struct xa_store_ops xa_store_sqlite_ops = {
     .checkpoint_get = xa_sqi_checkpoint_get,
     .checkpoint = xa_sqi_checkpoint,
     .adopt = xa_sqi_adopt,
+    /* collector state (sqlite_collect.c) */
+    .blob_known = xa_sqlite_blob_known,
+    .blob_put = xa_sqlite_blob_put,
+    .stream_put = xa_sqlite_stream_put,
+    .stream_list = xa_sqlite_stream_list,
+    .gap_put = xa_sqlite_gap_put,
+    .gap_list = xa_sqlite_gap_list,
 };

@@ -106,6 +106,21 @@ const struct xa_sq_migration xa_sq_migrations[] = {
      "CREATE TABLE web_tokens(id TEXT PRIMARY KEY, hash TEXT NOT NULL UNIQUE,"
      " user TEXT NOT NULL COLLATE NOCASE, label TEXT NOT NULL, created_at INTEGER NOT NULL,"
      " expires_at INTEGER NOT NULL);"},
+    {7, "collector state",
+    "CREATE TABLE collect_blobs(tenant TEXT NOT NULL, ctype TEXT NOT NULL, content_id TEXT NOT "
+    "NULL, created INTEGER, expiration INTEGER, records INTEGER NOT NULL, stored_at INTEGER NOT "
+    "NULL, PRIMARY KEY(tenant, ctype, content_id)) WITHOUT ROWID;"
+    "CREATE TABLE collect_streams(tenant TEXT NOT NULL, ctype TEXT NOT NULL, listed_until "
+    "INTEGER, window_start INTEGER, server_now INTEGER, blobs_listed INTEGER NOT NULL, "
+    "blobs_fetched INTEGER NOT NULL, blobs_failed INTEGER NOT NULL, blobs_expired INTEGER NOT "
+    "NULL, records INTEGER NOT NULL, duplicates INTEGER NOT NULL, last_error TEXT, last_error_at "
+    "INTEGER, updated_at INTEGER, PRIMARY KEY(tenant, ctype)) WITHOUT ROWID;"
+    "CREATE TABLE collect_gaps(id INTEGER PRIMARY KEY, tenant TEXT NOT NULL, ctype TEXT NOT NULL,"
+    " gkey TEXT NOT NULL, content_id TEXT, content_uri TEXT, start INTEGER, end_ INTEGER, reason "
+    "TEXT, deadline INTEGER, tries INTEGER NOT NULL, status INTEGER NOT NULL, created_at INTEGER,"
+    " updated_at INTEGER);"
+    "CREATE UNIQUE INDEX collect_gaps_key ON collect_gaps(tenant, ctype, gkey);"
+    "CREATE INDEX collect_gaps_deadline ON collect_gaps(tenant, status, deadline);"},
 };
 
 const size_t xa_sq_n_migrations = sizeof(xa_sq_migrations) / sizeof(xa_sq_migrations[0]);

@@ -282,6 +282,57 @@ struct xa_store_fwd_ops {
     xa_rc (*forget)(void *ctx, const char *dest, struct xa_diag *diag);
 };
 
+/* ---- collector state (Management Activity API) ---------------------------------------
+ * Durable state of the live collector, written in the SAME transaction as the records it
+ * belongs to (begin .. commit), so that a crash can neither lose nor repeat a blob:
+ * - the blob ledger: one row per content blob whose records are stored;
+ * - the stream state: per (tenant, content type) the end of the last fully processed
+ *   listing window and the counters shown by 'exoaudit status';
+ * - the gap ledger: windows or blobs that could not be collected (yet), with a deadline
+ *   (contentExpiration) after which they are lost to the API. */
+
+struct xa_blob_entry {
+    const char *tenant_id;
+    const char *content_type;
+    const char *content_id;
+    int64_t created;     /* contentCreated (us) */
+    int64_t expiration;  /* contentExpiration (us) */
+    int64_t records;     /* records in the blob (stored + duplicates + quarantined) */
+    int64_t stored_at;   /* us */
+};
+
+struct xa_stream_state {
+    const char *tenant_id;
+    const char *content_type;
+    int64_t listed_until;   /* end of the last fully processed window; XA_TIME_NONE = never */
+    int64_t window_start;   /* that window's start; XA_TIME_NONE = never */
+    int64_t server_now;     /* the API's clock at the last listing (us); XA_TIME_NONE */
+    int64_t blobs_listed, blobs_fetched, blobs_failed, blobs_expired;
+    int64_t records, duplicates;
+    const char *last_error; /* NULL = none */
+    int64_t last_error_at;  /* us, XA_TIME_NONE */
+    int64_t updated_at;
+};
+
+enum xa_gap_status { XA_GAP_OPEN = 0, XA_GAP_CLOSED, XA_GAP_EXPIRED };
+
+struct xa_gap {
+    int64_t id;              /* assigned by the store (ignored on write) */
+    const char *tenant_id;
+    const char *content_type;
+    const char *content_id;  /* blob gap; NULL or "" for a window gap */
+    const char *content_uri; /* blob gap: where to fetch it; may be NULL */
+    int64_t start, end;      /* window gap: [start, end); blob gap: contentCreated twice */
+    const char *reason;
+    int64_t deadline;        /* contentExpiration (us): after it the data is lost to the API */
+    int64_t tries;
+    enum xa_gap_status status;
+    int64_t created_at, updated_at;
+};
+
+typedef xa_rc (*xa_stream_state_cb)(void *ud, const struct xa_stream_state *s);
+typedef xa_rc (*xa_gap_cb)(void *ud, const struct xa_gap *g);
+
 struct xa_store_ops {
     const char *name;
     xa_rc (*open)(const struct xa_store_cfg *cfg, void **ctx, struct xa_diag *diag);
@@ -340,6 +391,23 @@ struct xa_store_ops {
     const struct xa_store_fwd_ops *fwd;
     /* Alerts, consumer cursors and detection state (NULL when the backend has none). */
     const struct xa_store_alert_ops *alerts;
+    /* ---- collector state (see above). Writes only between begin() and commit(). ---- */
+    /* *known = whether (tenant, content type, content id) is in the blob ledger. */
+    xa_rc (*blob_known)(void *ctx, const char *tenant_id, const char *content_type,
+                        const char *content_id, bool *known, struct xa_diag *diag);
+    /* Add a blob to the ledger (XA_ERR_INVALID when already there). */
+    xa_rc (*blob_put)(void *ctx, const struct xa_blob_entry *b, struct xa_diag *diag);
+    /* Insert or replace the state of (s->tenant_id, s->content_type). */
+    xa_rc (*stream_put)(void *ctx, const struct xa_stream_state *s, struct xa_diag *diag);
+    /* States ordered by tenant, content type; tenant_id NULL = all. */
+    xa_rc (*stream_list)(void *ctx, const char *tenant_id, xa_stream_state_cb cb, void *ud,
+                         struct xa_diag *diag);
+    /* Insert or update the gap identified by (tenant, content type, content id) for a blob
+     * gap or (tenant, content type, start, end) for a window gap. */
+    xa_rc (*gap_put)(void *ctx, const struct xa_gap *g, struct xa_diag *diag);
+    /* Gaps ordered by deadline; tenant_id NULL = all; open_only: status open only. */
+    xa_rc (*gap_list)(void *ctx, const char *tenant_id, bool open_only, xa_gap_cb cb, void *ud,
+                      struct xa_diag *diag);
 };
 
 /* ---- alerts, consumer cursors, detection state (src/rules; docs/RULES.md) ---- */
