@@ -42,9 +42,14 @@ echo "import --dry-run (parse + normalise)" >&2
 t=$(now); "$bin" --db "$work/dry.db" import --no-progress --dry-run "$work/in.jsonl" > /dev/null 2>&1
 t_dry=$(elapsed "$t")
 
-echo "import into an empty archive" >&2
-/usr/bin/time -f '%e %M' -o "$work/time.txt" "$bin" --db "$work/a.db" import --no-progress "$work/in.jsonl" > "$work/import.out" 2>&1
+echo "import into an empty archive (archive only: detection after import switched off)" >&2
+printf 'rules:\n  on_import: false\n' > "$work/nodetect.yaml"
+/usr/bin/time -f '%e %M' -o "$work/time.txt" "$bin" --config "$work/nodetect.yaml" --db "$work/a.db" import --no-progress "$work/in.jsonl" > "$work/import.out" 2>&1
 read -r t_imp rss_kb < "$work/time.txt"
+echo "import with the default configuration (integrity chain + detection of the whole rule pack)" >&2
+/usr/bin/time -f '%e %M' -o "$work/time3.txt" "$bin" --db "$work/c.db" import --no-progress "$work/in.jsonl" > /dev/null 2>&1
+read -r t_full rss_full_kb < "$work/time3.txt"
+rm -f "$work"/c.db*
 db_bytes=$(( $(stat -c %s "$work/a.db") + $(stat -c %s "$work/a.db-wal" 2>/dev/null || echo 0) ))
 
 echo "searches" >&2
@@ -65,7 +70,7 @@ echo "single-array blob of ${blob_mb} MB" >&2
 brec=$(( blob_mb * 1000000 / (bytes / records) ))
 "$bin" generate --records "$brec" --seed 7 --format blob --out "$work/blob.json"
 blob_bytes=$(stat -c %s "$work/blob.json")
-/usr/bin/time -f '%e %M' -o "$work/time2.txt" "$bin" --db "$work/b.db" import --no-progress "$work/blob.json" > /dev/null 2>&1
+/usr/bin/time -f '%e %M' -o "$work/time2.txt" "$bin" --config "$work/nodetect.yaml" --db "$work/b.db" import --no-progress "$work/blob.json" > /dev/null 2>&1
 read -r t_blob rss_blob_kb < "$work/time2.txt"
 
 rate() { echo "$records / $1" | bc -l; }
@@ -79,6 +84,7 @@ echo "| parse-only floor (split + cJSON) | $(fmt "$t_parse") s, $(printf '%.0f' 
 echo "| import --dry-run (split + parse + normalise) | $(fmt "$t_dry") s, $(printf '%.0f' "$(rate "$t_dry")") records/s |"
 echo "| **import into an empty archive** | $(fmt "$t_imp") s, $(printf '%.0f' "$(rate "$t_imp")") records/s |"
 echo "| **ratio import / jq** (target <= 1.0, aim 0.5) | $(fmt "$(echo "$t_imp / $t_jq" | bc -l)") |"
+echo "| import, default configuration (+ detection with the built-in rule pack after commit) | $(fmt "$t_full") s, $(printf '%.0f' "$(rate "$t_full")") records/s, peak RSS $(( rss_full_kb / 1024 )) MB |"
 echo "| peak RSS of the import (target <= 64 MB) | $(( rss_kb / 1024 )) MB |"
 echo "| archive size / input (target <= 0.6) | $(fmt "$(echo "$db_bytes / $bytes" | bc -l)") ($(( db_bytes / records )) bytes/record) |"
 echo "| search: operation + actor + 30-day window, median of 21 (target <= 20 ms) | $(fmt "$(echo "$s1*1000" | bc -l)") ms ($n1 rows) |"
