@@ -194,7 +194,7 @@ struct fill {
     struct dest *d;
     struct state *s;
     size_t added, seen;
-    xa_rc err;
+    int64_t start_pos; /* alerts: the highest id sent before this fill */
     struct xa_diag *diag;
 };
 
@@ -228,15 +228,20 @@ static xa_rc fill_event(void *ud, const struct xa_event *ev)
     return spool_item(f, &it, XA_FWD_EVENTS, ev->seq);
 }
 
+/* Alerts are listed by change number (rev), so an old alert that changed recently comes
+ * after newer ones: "already sent" is judged against the highest id sent before this fill
+ * (start_pos). New alerts always get ids above every existing one, and every fill lists
+ * every change after the cursor, so id > start_pos means "not sent yet". */
 static xa_rc fill_alert(void *ud, const struct xa_alert *al)
 {
     struct fill *f = ud;
     f->seen++;
     if (al->rev > f->s->s.alert_rev)
         f->s->s.alert_rev = al->rev;
-    if (al->id <= f->s->s.alert_pos)
+    if (al->id <= f->start_pos)
         return XA_OK; /* a change of an alert already sent: each alert is sent once */
-    f->s->s.alert_pos = al->id;
+    if (al->id > f->s->s.alert_pos)
+        f->s->s.alert_pos = al->id;
     struct xa_out_item it = {.kind = XA_OUT_ALERT, .al = al};
     return spool_item(f, &it, XA_FWD_ALERTS, al->id);
 }
@@ -244,8 +249,10 @@ static xa_rc fill_alert(void *ud, const struct xa_alert *al)
 static xa_rc newest_alert(void *ud, const struct xa_alert *al)
 {
     struct state *s = ud;
-    s->s.alert_rev = al->rev;
-    s->s.alert_pos = al->id;
+    if (al->rev > s->s.alert_rev)
+        s->s.alert_rev = al->rev;
+    if (al->id > s->s.alert_pos)
+        s->s.alert_pos = al->id;
     return XA_OK;
 }
 
@@ -271,7 +278,7 @@ static xa_rc fill_chunk(struct xa_forwarder *fw, struct dest *d, size_t room, si
         if (!rc && st->ops->alerts) {
             /* skip every existing alert: the most recent change is the cursor */
             struct xa_alert_query q = {.status = -1, .since = XA_TIME_NONE,
-                                       .until = XA_TIME_NONE, .limit = 1};
+                                       .until = XA_TIME_NONE};
             rc = st->ops->alerts->list(st->ctx, &q, newest_alert, &s, diag);
         }
     }
@@ -279,9 +286,11 @@ static xa_rc fill_chunk(struct xa_forwarder *fw, struct dest *d, size_t room, si
     struct fill f = {.fw = fw, .d = d, .s = &s, .diag = diag};
     if (!rc && limit) {
         if (d->cfg->what == XA_OUTW_ALERTS) {
+            /* every change after the cursor in one listing (see fill_alert); alerts are
+             * few, so this step is not cut into chunks and may exceed spool_max */
             struct xa_alert_query q = {.status = -1, .since = XA_TIME_NONE, .until = XA_TIME_NONE,
-                                       .after_rev = s.s.alert_rev, .limit = limit,
-                                       .oldest_first = true};
+                                       .after_rev = s.s.alert_rev, .oldest_first = true};
+            f.start_pos = s.s.alert_pos;
             rc = st->ops->alerts->list(st->ctx, &q, fill_alert, &f, diag);
         } else {
             rc = st->ops->scan(st->ctx, s.s.event_seq, limit, fill_event, &f, diag);
@@ -296,7 +305,7 @@ static xa_rc fill_chunk(struct xa_forwarder *fw, struct dest *d, size_t room, si
         return rc;
     }
     *added = f.added;
-    *more = limit && f.seen == limit;
+    *more = limit && f.seen == limit && d->cfg->what != XA_OUTW_ALERTS;
     return XA_OK;
 }
 
@@ -355,8 +364,9 @@ static xa_rc record_failure(struct xa_forwarder *fw, struct dest *d, const char 
     s.s.next_try_at = s.s.last_fail_at + wait;
     s.s.last_error = why;
     d->due = s.s.next_try_at;
-    xa_log_warn("forward %s: %s; %lld message(s) wait, try %lld again in %.1f s", d->cfg->name,
-                why, (long long)s.s.spooled, (long long)s.s.failures + 1, (double)wait / 1e6);
+    xa_log_warn("forward %s: %s; %lld message(s) wait; next try in %.1f s (failure %lld)",
+                d->cfg->name, why, (long long)s.s.spooled, (double)wait / 1e6,
+                (long long)s.s.failures);
     return fw->st->ops->fwd->state_put(fw->st->ctx, &s.s, diag);
 }
 

@@ -76,9 +76,27 @@ static xa_rc state_get(void *ctx, const char *dest, xa_fwd_state_cb cb, void *ud
         read_state(st, &s);
         rc = cb(ud, &s);
     } else if (src == SQLITE_DONE) {
+        /* no state yet: zeros, but what waits in the spool still counts */
         memset(&s, 0, sizeof(s));
         s.dest = dest;
-        rc = cb(ud, &s);
+        sqlite3_finalize(st);
+        st = NULL;
+        rc = prep(c,
+                  "SELECT count(*), coalesce(sum(length(data)),0), coalesce(min(spooled_at),0)"
+                  " FROM fwd_spool WHERE dest=?",
+                  &st, d);
+        if (rc)
+            return rc;
+        sqlite3_bind_text(st, 1, dest, -1, SQLITE_STATIC);
+        src = sqlite3_step(st);
+        if (src == SQLITE_ROW) {
+            s.spooled = sqlite3_column_int64(st, 0);
+            s.spool_bytes = sqlite3_column_int64(st, 1);
+            s.spool_oldest_at = sqlite3_column_int64(st, 2);
+            rc = cb(ud, &s);
+        } else {
+            rc = xa_sq_dberr(c, d, src, "read the forwarding spool");
+        }
     } else {
         rc = xa_sq_dberr(c, d, src, "read forwarding state");
     }
