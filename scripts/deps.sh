@@ -6,7 +6,7 @@ what=${1:-build}
 pkgs=(build-essential cmake pkg-config libcjson-dev libsqlite3-dev libyaml-dev libzstd-dev
       zlib1g-dev libssl-dev libcurl4-openssl-dev libmicrohttpd-dev libexpat1-dev libevtx-dev libbfio-dev)
 case "$what" in
-  test) pkgs+=(libcmocka-dev clang libclang-rt-14-dev jq sqlite3 zstd gzip time chromium) ;;
+  test) pkgs+=(libcmocka-dev clang libclang-rt-14-dev jq sqlite3 zstd gzip time chromium rsyslog) ;;
   demo) pkgs+=(jq) ;;
   bench) pkgs+=(jq sqlite3 time bc) ;;
 esac

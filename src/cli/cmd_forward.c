@@ -255,7 +255,8 @@ static int run_forward(struct xa_cli *cli, struct setup *s, bool once, double po
     xa_store_close(&st);
     if (rc)
         return xa_cli_exit_code(rc);
-    return any_failed ? XA_EXIT_FAIL : XA_EXIT_OK;
+    /* the daemon retries failures itself: only --once reports them in its exit code */
+    return once && any_failed ? XA_EXIT_FAIL : XA_EXIT_OK;
 }
 
 struct status_ctx {
