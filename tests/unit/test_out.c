@@ -656,6 +656,184 @@ static void test_forwarder_frames(void **state)
     xa_store_close(&s);
 }
 
+
+/* A loopback HTTP receiver: answers each request with status (and body), keeps the last
+ * request's head and body. */
+struct hrx {
+    int lfd, port, status, requests;
+    const char *answer;
+    struct xa_buf head, body;
+    pthread_t th;
+};
+
+static void *hrx_main(void *p)
+{
+    struct hrx *h = p;
+    for (;;) {
+        int fd = accept(h->lfd, NULL, NULL);
+        if (fd < 0)
+            return NULL;
+        struct xa_buf in;
+        xa_buf_init(&in, 0);
+        char b[4096];
+        ssize_t n;
+        char *end = NULL;
+        size_t clen = 0;
+        while ((n = read(fd, b, sizeof(b))) > 0) {
+            xa_buf_append(&in, b, (size_t)n);
+            if (!end && (end = strstr(in.data, "\r\n\r\n"))) {
+                const char *cl = strstr(in.data, "Content-Length: ");
+                clen = cl ? (size_t)strtoul(cl + 16, NULL, 10) : 0;
+            }
+            if (end && in.len >= (size_t)(end - in.data) + 4 + clen)
+                break;
+        }
+        if (end) {
+            size_t hl = (size_t)(end - in.data) + 4;
+            xa_buf_reset(&h->head);
+            xa_buf_append(&h->head, in.data, hl);
+            xa_buf_reset(&h->body);
+            xa_buf_append(&h->body, in.data + hl, in.len - hl);
+        }
+        h->requests++;
+        char out[512];
+        int ol = snprintf(out, sizeof(out),
+                          "HTTP/1.1 %d X\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n%s",
+                          h->status, strlen(h->answer), h->answer);
+        ssize_t w = write(fd, out, (size_t)ol);
+        (void)w;
+        close(fd);
+        xa_buf_release(&in);
+    }
+}
+
+static void hrx_start(struct hrx *h, int status, const char *answer)
+{
+    memset(h, 0, sizeof(*h));
+    h->status = status;
+    h->answer = answer;
+    xa_buf_init(&h->head, 0);
+    xa_buf_init(&h->body, 0);
+    h->lfd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    assert_int_equal(bind(h->lfd, (struct sockaddr *)&a, sizeof(a)), 0);
+    socklen_t al = sizeof(a);
+    getsockname(h->lfd, (struct sockaddr *)&a, &al);
+    h->port = ntohs(a.sin_port);
+    assert_int_equal(listen(h->lfd, 16), 0);
+    pthread_create(&h->th, NULL, hrx_main, h);
+}
+
+static void hrx_stop(struct hrx *h)
+{
+    shutdown(h->lfd, SHUT_RDWR);
+    close(h->lfd);
+    pthread_join(h->th, NULL);
+    xa_buf_release(&h->head);
+    xa_buf_release(&h->body);
+}
+
+static void http_cfg(struct xa_out_dest_cfg *c, const char *name, enum xa_out_type t, char *url)
+{
+    memset(c, 0, sizeof(*c));
+    c->name = (char *)name;
+    c->type = t;
+    c->what = XA_OUTW_EVENTS;
+    c->url = url;
+    c->tls_verify = true;
+    c->batch = 10;
+    c->spool_max = 1000;
+    c->backoff_min_us = 1000;
+    c->backoff_max_us = 2000;
+    c->timeout_ms = 5000;
+}
+
+static size_t count_str(const char *hay, const char *needle)
+{
+    size_t n = 0;
+    for (const char *p = hay; (p = strstr(p, needle)); p++)
+        n++;
+    return n;
+}
+
+static void test_forwarder_http(void **state)
+{
+    (void)state;
+    struct xa_store s;
+    open_store(&s);
+    put_events(&s, 1, 4);
+    struct xa_diag d;
+    xa_diag_clear(&d);
+    char url[128], tokpath[400];
+    snprintf(tokpath, sizeof(tokpath), "%s/token", dir);
+    FILE *tf = fopen(tokpath, "w");
+    assert_non_null(tf);
+    fputs("s3cret-token\n", tf);
+    fclose(tf);
+
+    /* a receiver failing with 503: nothing confirmed, the error names the status */
+    struct hrx h;
+    hrx_start(&h, 503, "{\"text\":\"busy\"}");
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/hook", h.port);
+    struct xa_out_dest_cfg c;
+    http_cfg(&c, "hook", XA_OUT_WEBHOOK, url);
+    c.token_file = tokpath;
+    struct xa_forwarder *fw = NULL;
+    struct xa_out_pass p;
+    assert_int_equal(xa_forwarder_new(&s, &c, 1, &fw, &d), XA_OK);
+    assert_int_equal(xa_forwarder_pass(fw, 0, true, &p, &d), XA_OK);
+    assert_true(p.failed);
+    assert_int_equal(get_state(&s, "hook").spooled, 4);
+    xa_forwarder_free(fw);
+    hrx_stop(&h);
+
+    /* webhook: one JSON array, bearer token */
+    hrx_start(&h, 200, "ok");
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/hook", h.port);
+    assert_int_equal(xa_forwarder_new(&s, &c, 1, &fw, &d), XA_OK);
+    assert_int_equal(xa_forwarder_pass(fw, 0, true, &p, &d), XA_OK);
+    assert_false(p.failed);
+    assert_int_equal(p.sent, 4);
+    assert_int_equal(h.requests, 1);
+    assert_non_null(strstr(h.head.data, "Authorization: Bearer s3cret-token\r\n"));
+    assert_true(h.body.data[0] == '[');
+    assert_int_equal(count_str(h.body.data, "\"record_id\":"), 4);
+    assert_int_equal(get_state(&s, "hook").spooled, 0);
+    xa_forwarder_free(fw);
+    hrx_stop(&h);
+
+    /* elasticsearch bulk: action lines carry _id = the record id */
+    hrx_start(&h, 200, "{\"took\":1,\"errors\":false,\"items\":[]}");
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/_bulk", h.port);
+    http_cfg(&c, "es", XA_OUT_ES, url);
+    assert_int_equal(xa_forwarder_new(&s, &c, 1, &fw, &d), XA_OK);
+    assert_int_equal(xa_forwarder_pass(fw, 0, true, &p, &d), XA_OK);
+    assert_int_equal(p.sent, 4);
+    assert_non_null(strstr(h.head.data, "Content-Type: application/x-ndjson"));
+    assert_non_null(strstr(h.body.data, "{\"index\":{\"_index\":\"exoaudit\",\"_id\":"
+                                        "\"00000000-0000-4000-8000-000000000001\"}}\n{"));
+    assert_int_equal(count_str(h.body.data, "\n"), 8);
+    xa_forwarder_free(fw);
+    hrx_stop(&h);
+
+    /* splunk HEC: envelopes with time, sourcetype and the event */
+    hrx_start(&h, 200, "{\"text\":\"Success\",\"code\":0}");
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/services/collector/event", h.port);
+    http_cfg(&c, "hec", XA_OUT_HEC, url);
+    c.token_file = tokpath;
+    c.index = "o365";
+    assert_int_equal(xa_forwarder_new(&s, &c, 1, &fw, &d), XA_OK);
+    assert_int_equal(xa_forwarder_pass(fw, 0, true, &p, &d), XA_OK);
+    assert_int_equal(p.sent, 4);
+    assert_non_null(strstr(h.head.data, "Authorization: Splunk s3cret-token\r\n"));
+    assert_non_null(strstr(h.body.data, "{\"time\":1741594492.123457,\"source\":\"exoaudit\","
+                                        "\"sourcetype\":\"exoaudit:event\",\"index\":\"o365\","
+                                        "\"event\":{\"record_id\":"));
+    xa_forwarder_free(fw);
+    hrx_stop(&h);
+    xa_store_close(&s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -671,6 +849,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_spool_ops, setup_db, teardown_db),
         cmocka_unit_test_setup_teardown(test_forwarder_confirm, setup_db, teardown_db),
         cmocka_unit_test_setup_teardown(test_forwarder_frames, setup_db, teardown_db),
+        cmocka_unit_test_setup_teardown(test_forwarder_http, setup_db, teardown_db),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
