@@ -8,6 +8,7 @@
 #include <openssl/sha.h>
 
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -110,23 +111,46 @@ xa_rc xa_int_canon(const struct xa_int_head *h, const void *body, size_t body_le
     return rc ? rc : xa_buf_append(out, body, body_len);
 }
 
+/* ---- SHA-256 without per-call algorithm look-ups ---------------------------------- */
+
+/* OpenSSL 3 resolves EVP_sha256() / SHA256() through its provider tables (under a lock) on
+ * every call; at one to three hashes per archived record that showed in the import profile.
+ * The algorithm is fetched once and each thread reuses one digest context. */
+static EVP_MD *g_sha256;
+static pthread_once_t g_sha_once = PTHREAD_ONCE_INIT;
+static pthread_key_t g_sha_key;
+
+static void sha_ctx_free(void *p) { EVP_MD_CTX_free(p); }
+
+static void sha_init(void)
+{
+    g_sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+    pthread_key_create(&g_sha_key, sha_ctx_free);
+}
+
+/* SHA-256 of a[0..an) followed by b[0..bn); all 0xff on failure (never matches). */
+static void sha256_2(const void *a, size_t an, const void *b, size_t bn, unsigned char out[32])
+{
+    pthread_once(&g_sha_once, sha_init);
+    EVP_MD_CTX *c = pthread_getspecific(g_sha_key);
+    if (!c && (c = EVP_MD_CTX_new()))
+        pthread_setspecific(g_sha_key, c);
+    const EVP_MD *md = g_sha256 ? g_sha256 : EVP_sha256();
+    if (!c || !EVP_DigestInit_ex2(c, md, NULL) || !EVP_DigestUpdate(c, a, an) ||
+        (bn && !EVP_DigestUpdate(c, b, bn)) || !EVP_DigestFinal_ex(c, out, NULL))
+        memset(out, 0xff, 32);
+}
+
 void xa_int_content_hash(const struct xa_int_head *h, const void *body, size_t body_len,
                          unsigned char out[XA_INT_HASH])
 {
     /* the head is small; hash head and body in one context without copying the body */
     struct xa_buf b;
     xa_buf_init(&b, 0);
-    EVP_MD_CTX *md = EVP_MD_CTX_new();
-    if (md && canon_head(h, body_len, &b) == XA_OK && EVP_DigestInit_ex(md, EVP_sha256(), NULL) &&
-        EVP_DigestUpdate(md, b.data, b.len) && EVP_DigestUpdate(md, body, body_len) &&
-        EVP_DigestFinal_ex(md, out, NULL)) {
-        EVP_MD_CTX_free(md);
-        xa_buf_release(&b);
-        return;
-    }
-    /* allocation failure: a hash that can never match (verify reports the record) */
-    memset(out, 0xff, XA_INT_HASH);
-    EVP_MD_CTX_free(md);
+    if (canon_head(h, body_len, &b) == XA_OK)
+        sha256_2(b.data, b.len, body, body_len, out);
+    else /* allocation failure: a hash that can never match (verify reports the record) */
+        memset(out, 0xff, XA_INT_HASH);
     xa_buf_release(&b);
 }
 
@@ -186,7 +210,7 @@ xa_rc xa_int_canon_parse(const void *canon, size_t len, struct xa_arena *a,
 
 void xa_int_sha256(const void *p, size_t n, unsigned char out[XA_INT_HASH])
 {
-    SHA256(p, n, out);
+    sha256_2(p, n, NULL, 0, out);
 }
 
 void xa_int_chain_step(const unsigned char prev[XA_INT_HASH], int64_t seq,
@@ -197,7 +221,7 @@ void xa_int_chain_step(const unsigned char prev[XA_INT_HASH], int64_t seq,
     memcpy(m + 1, prev, 32);
     be64(m + 33, (uint64_t)seq);
     memcpy(m + 41, content, 32);
-    SHA256(m, sizeof(m), out);
+    sha256_2(m, sizeof(m), NULL, 0, out);
 }
 
 void xa_int_node(const unsigned char l[XA_INT_HASH], const unsigned char r[XA_INT_HASH],
@@ -207,7 +231,7 @@ void xa_int_node(const unsigned char l[XA_INT_HASH], const unsigned char r[XA_IN
     m[0] = 0x02;
     memcpy(m + 1, l, 32);
     memcpy(m + 33, r, 32);
-    SHA256(m, sizeof(m), out);
+    sha256_2(m, sizeof(m), NULL, 0, out);
 }
 
 void xa_int_block_hash(int64_t id, int64_t first, int64_t last,
@@ -221,7 +245,7 @@ void xa_int_block_hash(int64_t id, int64_t first, int64_t last,
     be64(m + 17, (uint64_t)last);
     memcpy(m + 25, root, 32);
     memcpy(m + 57, chain, 32);
-    SHA256(m, sizeof(m), out);
+    sha256_2(m, sizeof(m), NULL, 0, out);
 }
 
 xa_rc xa_int_merkle_root(const unsigned char (*leaves)[XA_INT_HASH], size_t n,
