@@ -220,7 +220,7 @@ void xa_api_posture(struct xa_web_call *c)
     /* absolute paths for the evaluation */
     char full[POSTURE_MAX_FILES][600];
     for (size_t i = 0; i < nw; i++) {
-        snprintf(full[i], sizeof(full[i]), "%s/%s", tbuf, paths[i]);
+        snprintf(full[i], sizeof(full[i]), "%.511s/%.63s", tbuf, paths[i]);
         pp[i] = full[i];
     }
     struct xa_posture_opts po = {.as_of = XA_TIME_NONE};
