@@ -320,16 +320,23 @@ static xa_rc migrate(struct ctx *c, struct xa_diag *d)
         sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
         return rc;
     }
+    /* every migration not yet recorded is applied, in version order - also one numbered
+     * below the newest applied (features land in parallel and may take lower numbers) */
     for (size_t i = 0; i < xa_sq_n_migrations; i++) {
         const struct xa_sq_migration *m = &xa_sq_migrations[i];
-        if (m->version <= ver)
+        int64_t have = 0;
+        char q[96];
+        snprintf(q, sizeof(q), "SELECT count(*) FROM xa_migrations WHERE version=%d", m->version);
+        if ((rc = xa_sq_query_int(c, q, 0, &have, d)))
+            return rc;
+        if (have)
             continue;
         rc = xa_sq_exec(c, "BEGIN IMMEDIATE", d);
         if (rc)
             return rc;
-        int64_t now_ver = 0;
-        rc = schema_version(c, &now_ver, d); /* another process may have migrated meanwhile */
-        if (!rc && now_ver < m->version) {
+        /* another process may have applied it meanwhile */
+        rc = xa_sq_query_int(c, q, 0, &have, d);
+        if (!rc && !have) {
             rc = xa_sq_exec(c, m->sql, d);
             sqlite3_stmt *st = NULL;
             if (!rc) {
@@ -350,7 +357,8 @@ static xa_rc migrate(struct ctx *c, struct xa_diag *d)
             }
             if (!rc) {
                 char sql[64];
-                snprintf(sql, sizeof(sql), "PRAGMA user_version=%d", m->version);
+                snprintf(sql, sizeof(sql), "PRAGMA user_version=%d",
+                         m->version > ver ? m->version : (int)ver);
                 rc = xa_sq_exec(c, sql, d);
             }
             if (rc) {
@@ -366,7 +374,8 @@ static xa_rc migrate(struct ctx *c, struct xa_diag *d)
             sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
             return rc;
         }
-        ver = m->version;
+        if (m->version > ver)
+            ver = m->version;
     }
     return XA_OK;
 }
