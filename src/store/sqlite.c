@@ -886,7 +886,7 @@ static xa_rc sq_open(const struct xa_store_cfg *cfg, void **out, struct xa_diag 
                              "(e.g. an import) to migrate it",
                              c->path, ver, SCHEMA_VERSION);
         if (!rc)
-            rc = xa_sq_exec(c, "PRAGMA query_only=1; PRAGMA mmap_size=268435456", d);
+            rc = xa_sq_exec(c, "PRAGMA query_only=1; PRAGMA mmap_size=0", d);
         if (rc)
             goto out;
     } else {
