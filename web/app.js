@@ -400,7 +400,18 @@
         el('table', { id: 'components' }, el('thead', {}, el('tr', {}, ...['Component', 'State', 'Done', 'Last ok (UTC)', 'Last error / note'].map((h) => el('th', { text: h })))), tb));
       for (const d of s.destinations) comp.append(el('p', { text: 'destination ' + d.name + ': sent ' + d.sent + ', spooled ' + d.spooled + ', failures ' + d.failures + (d.last_error ? ', last error: ' + d.last_error : '') }));
     } catch (e) { comp.append(errorBox(e)); }
-    try { c.append(el('pre', { text: JSON.stringify(await api('GET', '/collector/status'), null, 2) })); } catch (e) { c.append(errorBox(e)); }
+    try {
+      const r = await api('GET', '/collector/status');
+      const th = (cols) => el('thead', {}, el('tr', {}, ...cols.map((h) => el('th', { text: h }))));
+      if (!r.streams.length) c.append(el('p', { class: 'muted', text: 'Nothing collected yet (collect.tenants, docs/COLLECTOR.md).' }));
+      else c.append(el('table', { id: 'collector-streams' }, th(['Tenant', 'Content type', 'Listed until (UTC)', 'Lag', 'Listed', 'Fetched', 'Failed', 'Expired', 'Records', 'Dups', 'Open gaps', 'Last error']),
+        el('tbody', {}, ...r.streams.map((x) => el('tr', { tabindex: '0' }, el('td', { text: x.tenant_id }), el('th', { text: x.content_type }), el('td', { text: fmtTime(x.listed_until || '') }),
+          el('td', { text: x.lag_seconds == null ? '' : Math.floor(x.lag_seconds / 60) + 'm' }), ...['blobs_listed', 'blobs_fetched', 'blobs_failed', 'blobs_expired', 'records', 'duplicates', 'open_gaps'].map((k) => el('td', { text: String(x[k]) })),
+          el('td', { text: x.last_error ? x.last_error + ' (' + fmtTime(x.last_error_at || '') + ')' : '' }))))));
+      if (r.gaps.length) c.append(el('h3', { text: 'Gaps (open and expired)' }), el('table', { id: 'collector-gaps' }, th(['Status', 'Tenant', 'Content type', 'Blob / window', 'Deadline (UTC)', 'Tries', 'Reason']),
+        el('tbody', {}, ...r.gaps.map((g) => el('tr', {}, el('td', { class: 'state-' + g.status, text: g.status }), el('td', { text: g.tenant_id }), el('td', { text: g.content_type }),
+          el('td', { text: g.content_id || fmtTime(g.start || '') + ' – ' + fmtTime(g.end || '') }), el('td', { text: fmtTime(g.deadline || '') }), el('td', { text: String(g.tries) }), el('td', { text: g.reason || '' }))))));
+    } catch (e) { c.append(errorBox(e)); }
     try {
       const r = await api('GET', '/collector/coverage');
       cov.append(dl(Object.entries(r.summary || {}).map(([k, x]) => [k, x])), el('p', {}, el('a', { href: '#/reports?name=coverage', text: 'Full coverage report' })));

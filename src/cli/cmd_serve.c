@@ -2,6 +2,8 @@
  * collector, rule engine and forwarders in background threads when they are built in. */
 #include "cli/common.h"
 #include "cli/selfaudit.h"
+#include "collect/collector.h"
+#include "collect/http.h"
 #include "core/log.h"
 #include "core/xtime.h"
 #include "out/out.h"
@@ -70,9 +72,10 @@ static char *slurp(const char *path, size_t max)
 }
 
 /* ---- background components ----
- * The rule engine and the forwarders each run in their own thread with their own store
- * connection; the collector runs here once src/collect is part of the tree. Their health
- * is kept under svc.mu and shown by GET /api/v1/status. */
+ * The rule engine, the forwarders and the collector each run in their own thread with their
+ * own store connection (the collector starts one thread per tenant from its thread and
+ * shares its connection among them under its own mutex, as `exoaudit collect` does). Their
+ * health is kept under svc.mu and shown by GET /api/v1/status. */
 
 struct comp {
     const char *state;         /* running, idle, failed, stopped, disabled, not_built, ... */
@@ -100,6 +103,8 @@ struct svc {
     size_t n_dests_all;
     struct xa_out_dest_cfg *sel;
     size_t n_sel;
+    struct xa_collect_cfg *ccfg;  /* NULL = no collect.tenants configured */
+    volatile sig_atomic_t col_stop; /* the collector's stop flag (its API polls one) */
 };
 
 static void comp_set(struct svc *s, struct comp *c, const char *state, xa_rc rc,
@@ -289,6 +294,45 @@ static void *forward_main(void *arg)
     return NULL;
 }
 
+/* The collector: xa_collect_run in daemon mode (a pass every collect.poll_seconds per
+ * tenant) until serve stops. It returns early only when every tenant thread ended on an
+ * error (e.g. the archive failed); it is then restarted after a pause. Per-stream progress
+ * and errors are in the archive (GET /api/v1/collector/status). */
+#define COLLECT_RETRY_SECONDS 30
+
+static void *collect_main(void *arg)
+{
+    struct svc *s = arg;
+    while (!svc_stopping(s)) {
+        struct xa_diag d;
+        xa_diag_clear(&d);
+        struct xa_store st;
+        xa_rc rc = XA_OK;
+        struct xa_collect_summary sum;
+        memset(&sum, 0, sizeof(sum));
+        if (xa_cli_open_store(s->cli, false, &st)) {
+            rc = xa_diag_set(&d, XA_ERR_DB, "the archive cannot be opened");
+        } else {
+            pthread_mutex_lock(&s->mu);
+            s->col.state = "running";
+            pthread_mutex_unlock(&s->mu);
+            rc = xa_collect_run(&st, s->ccfg, &s->col_stop, &sum, &d);
+            xa_store_close(&st);
+        }
+        bool stopping = svc_stopping(s);
+        if (rc && !stopping)
+            xa_log_error("serve: collector: %s", d.msg[0] ? d.msg : xa_rc_str(rc));
+        comp_set(s, &s->col, rc && !stopping ? "failed" : "idle", stopping ? XA_OK : rc, &d,
+                 (int64_t)sum.records);
+        if (stopping || svc_wait(s, COLLECT_RETRY_SECONDS))
+            break;
+    }
+    pthread_mutex_lock(&s->mu);
+    s->col.state = "stopped";
+    pthread_mutex_unlock(&s->mu);
+    return NULL;
+}
+
 /* ---- hooks for the console ---- */
 
 static xa_rc hook_rules_json(void *ud, struct xa_buf *b, struct xa_diag *diag)
@@ -402,9 +446,7 @@ static int svc_init(struct svc *s, struct xa_cli *cli)
     pthread_cond_init(&s->cond, NULL);
     pthread_rwlock_init(&s->rules_lock, NULL);
     s->det.state = s->fwd.state = "disabled";
-    s->col.state = "not_built";
-    snprintf(s->col.note, sizeof(s->col.note),
-             "src/collect is not part of this build: run 'exoaudit collect' beside serve");
+    s->col.state = "disabled";
     struct xa_diag d;
     xa_diag_clear(&d);
     uint64_t ds = 5;
@@ -459,12 +501,29 @@ static int svc_init(struct svc *s, struct xa_cli *cli)
         snprintf(s->fwd.note, sizeof(s->fwd.note), "%s",
                  skipped ? "only search destinations (run 'exoaudit forward')"
                          : "no forward.destinations configured");
+    /* the collector, when tenants are configured (same keys and checks as `collect`) */
+    if (!xa_config_get(cli->cfg, "collect.tenants.0.id")) {
+        snprintf(s->col.note, sizeof(s->col.note), "no collect.tenants configured");
+        return XA_EXIT_OK;
+    }
+    rc = xa_collect_cfg_load(cli->cfg, &s->ccfg, &d);
+    if (!rc)
+        rc = xa_http_global_init(&d); /* here, before any thread uses libcurl */
+    if (rc) {
+        xa_cli_error(&d, rc);
+        return rc == XA_ERR_CONFIG ? XA_EXIT_USAGE : XA_EXIT_FAIL;
+    }
+    s->ccfg->once = false;
+    s->col.state = "starting";
+    snprintf(s->col.note, sizeof(s->col.note),
+             "%zu tenant(s); per stream: GET /api/v1/collector/status", s->ccfg->ntenants);
     return XA_EXIT_OK;
 }
 
 static void svc_release(struct svc *s)
 {
     rules_free(s->rs, s->rcfg);
+    xa_collect_cfg_free(s->ccfg);
     free(s->sel);
     xa_out_dests_free(s->dests, s->n_dests_all);
     pthread_rwlock_destroy(&s->rules_lock);
@@ -608,8 +667,7 @@ int xa_cmd_serve(struct xa_cli *cli, int argc, char **argv)
                              .hooks = {.ud = &svc,
                                        .rules_json = hook_rules_json,
                                        .rules_reload = hook_rules_reload,
-                                       .health_json = hook_health,
-                                       .collector_json = NULL}};
+                                       .health_json = hook_health}};
     struct xa_web_app *app = NULL;
     struct xa_web_server *srv = NULL;
     rc = xa_web_app_new(&wo, &app, &d);
@@ -639,8 +697,8 @@ int xa_cmd_serve(struct xa_cli *cli, int argc, char **argv)
         xa_log_warn("serve: no TLS configured: session cookies are sent without Secure "
                     "(loopback only)");
     /* background components */
-    pthread_t det_t, fwd_t;
-    bool det_on = false, fwd_on = false;
+    pthread_t det_t, fwd_t, col_t;
+    bool det_on = false, fwd_on = false, col_on = false;
     if (svc.detect_seconds) {
         det_on = pthread_create(&det_t, NULL, detect_main, &svc) == 0;
         if (!det_on)
@@ -651,8 +709,13 @@ int xa_cmd_serve(struct xa_cli *cli, int argc, char **argv)
         if (!fwd_on)
             xa_log_error("serve: cannot start the forwarding thread");
     }
-    xa_log_info("serve: detection %s, %zu forward destination(s), collector not in this build",
-                det_on ? "on" : "off", svc.n_sel);
+    if (svc.ccfg) {
+        col_on = pthread_create(&col_t, NULL, collect_main, &svc) == 0;
+        if (!col_on)
+            xa_log_error("serve: cannot start the collector thread");
+    }
+    xa_log_info("serve: detection %s, %zu forward destination(s), collector %s",
+                det_on ? "on" : "off", svc.n_sel, col_on ? "on" : "off");
     if (port_file) {
         FILE *fp = fopen(port_file, "w");
         if (fp) {
@@ -671,6 +734,7 @@ int xa_cmd_serve(struct xa_cli *cli, int argc, char **argv)
     xa_log_info("serve: stopping");
     pthread_mutex_lock(&svc.mu);
     svc.stop = true;
+    svc.col_stop = 1;
     pthread_cond_broadcast(&svc.cond);
     pthread_mutex_unlock(&svc.mu);
     xa_web_server_stop(srv);
@@ -678,6 +742,8 @@ int xa_cmd_serve(struct xa_cli *cli, int argc, char **argv)
         pthread_join(det_t, NULL);
     if (fwd_on)
         pthread_join(fwd_t, NULL);
+    if (col_on)
+        pthread_join(col_t, NULL);
     xa_web_app_free(app);
     svc_release(&svc);
     free(cert);

@@ -2,6 +2,7 @@
  * verification and evidence exports. Each calls its module; what the process around the
  * console does not provide (a hook left NULL) answers 501 naming the missing piece
  * (never a made-up result). */
+#include "collect/status.h"
 #include "core/xtime.h"
 #include "parse/json.h"
 #include "report/report.h"
@@ -398,18 +399,45 @@ void xa_api_status(struct xa_web_call *c)
     xa_buf_puts(b, "]}");
 }
 
+/* The collector's state in the archive (src/collect/status.c, the same JSON as `exoaudit
+ * status --format json`): whichever process collects (serve's own collector thread or an
+ * `exoaudit collect` beside it). tenant= and all_gaps=yes|no like the command's options. */
 void xa_api_collector_status(struct xa_web_call *c)
 {
-    const struct xa_web_hooks *h = &c->app->o.hooks;
-    if (!h->collector_json) {
-        xa_web_not_available(c, "collector status (src/collect is not part of this build)");
-        return;
+    struct xa_collect_status_opts o = {.now = xa_time_now()};
+    for (size_t i = 0; i < c->req->n_args; i++) {
+        const char *k = c->req->args[i].name, *v = c->req->args[i].value;
+        if (!strcmp(k, "tenant")) {
+            if (strlen(v) > 64) {
+                xa_web_error(c, 400, "bad_parameter", "parameter tenant: a tenant id");
+                return;
+            }
+            o.tenant = *v ? v : NULL;
+        } else if (!strcmp(k, "all_gaps")) {
+            if (!strcmp(v, "yes") || !strcmp(v, "1") || !strcmp(v, "true")) {
+                o.all_gaps = true;
+            } else if (!strcmp(v, "no") || !strcmp(v, "0") || !strcmp(v, "false") || !*v) {
+                o.all_gaps = false;
+            } else {
+                xa_web_error(c, 400, "bad_parameter", "parameter all_gaps: yes or no");
+                return;
+            }
+        } else {
+            xa_web_error(c, 400, "bad_parameter", "unknown parameter %.64s", k);
+            return;
+        }
     }
+    struct xa_store *st = xa_web_store(c);
+    if (!st)
+        return;
+    o.json = true;
     xa_web_json_begin(c, 200);
     struct xa_diag d;
     xa_diag_clear(&d);
-    xa_rc rc = h->collector_json(h->ud, &c->resp->body, &d);
-    if (rc)
+    xa_rc rc = xa_collect_status_write(st, &o, &c->resp->body, &d);
+    if (rc == XA_ERR_UNSUPPORTED)
+        xa_web_not_available(c, "collector status (this archive backend keeps no collector state)");
+    else if (rc)
         xa_web_rc_error(c, rc, &d);
 }
 

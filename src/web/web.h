@@ -14,7 +14,8 @@
 struct xa_web_app;
 
 /* Services of the process that runs the console (cmd_serve.c): the rule set shared with
- * the background rule engine, and the health of the background components. Any function
+ * the background rule engine, and the health of the background components (the collector's
+ * own state is read from the archive: GET /collector/status needs no hook). Any function
  * may be NULL: its routes then answer 501. Called from server threads (must be
  * thread-safe). Output is appended to out. */
 struct xa_web_hooks {
@@ -27,9 +28,6 @@ struct xa_web_hooks {
     xa_rc (*rules_reload)(void *ud, struct xa_buf *out, struct xa_diag *diag);
     /* The background components as a JSON object {"name":{"state":...},...}. */
     void (*health_json)(void *ud, struct xa_buf *out);
-    /* The collector's status (tenants x content types) as a JSON object; NULL when the
-     * collector is not part of the build. */
-    xa_rc (*collector_json)(void *ud, struct xa_buf *out, struct xa_diag *diag);
 };
 
 struct xa_web_opts {

@@ -120,7 +120,12 @@ check "rules listed" test "$(curl -s -b "$TMP/v.jar" "$U/api/v1/rules" | jq '.ru
 check "admin reloads rules" test "$(curl -s -b "$TMP/a.jar" -H "X-CSRF-Token: $A" -X POST "$U/api/v1/rules/reload" | jq .rules)" -gt 40
 st=$(curl -s -b "$TMP/v.jar" "$U/api/v1/status")
 check "status shows detection" jq -e '.components.detection.state and .components.forwarders.state and .components.collector.state' <<<"$st"
-check "collector status 501 while not built" eq "$(code -b "$TMP/v.jar" "$U/api/v1/collector/status")" 501
+check "collector disabled without collect.tenants" eq "$(jq -r .components.collector.state <<<"$st")" disabled
+cs=$(curl -s -b "$TMP/v.jar" "$U/api/v1/collector/status")
+check "collector status for a viewer (no stream yet)" jq -e '(.streams | length) == 0 and (.gaps | length) == 0' <<<"$cs"
+check "collector status: token keeps working" jq -e '.streams' <<<"$(curl -s -H "Authorization: Bearer $tok" "$U/api/v1/collector/status")"
+check "collector status: unknown parameter 400" eq "$(code -b "$TMP/v.jar" "$U/api/v1/collector/status?bogus=1")" 400
+check "collector status: tenant filter bound as a value" jq -e '.streams == []' <<<"$(curl -s -b "$TMP/v.jar" "$U/api/v1/collector/status?tenant=x%27%20OR%201%3D1--&all_gaps=yes")"
 check "coverage report" jq -e '.summary' <<<"$(curl -s -b "$TMP/v.jar" "$U/api/v1/collector/coverage")"
 ex=$(curl -s -b "$TMP/o.jar" -H "X-CSRF-Token: $O" -X POST "$U/api/v1/exports?mailbox=ceo@contoso.com")
 name=$(jq -r .name <<<"$ex")
