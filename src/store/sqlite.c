@@ -903,6 +903,9 @@ static xa_rc sq_open(const struct xa_store_cfg *cfg, void **out, struct xa_diag 
             goto out;
         if ((rc = dict_state_load(c, d))) /* publishes the dictionary for prepare() */
             goto out;
+        /* what the cached archive state above corresponds to (see sq_begin) */
+        if ((rc = xa_sq_query_int(c, "PRAGMA data_version", 0, &c->data_version, d)))
+            goto out;
     }
     /* integrity: chain state, key, xa_purging() for the triggers (sqlite_integrity.c) */
     if ((rc = xa_sqi_open(c, cfg->integrity, d)))
@@ -934,9 +937,26 @@ static xa_rc sq_begin(void *ctx, struct xa_diag *d)
     if (c->in_txn)
         return xa_diag_set(d, XA_ERR_USAGE, "%s: a transaction is already open", c->path);
     xa_rc rc = xa_sq_exec(c, "BEGIN IMMEDIATE", d);
-    if (!rc)
-        c->in_txn = true;
-    return rc;
+    if (rc)
+        return rc;
+    c->in_txn = true;
+    /* Several writers may keep the archive open (serve's self-audit queue, the collector, a
+     * concurrent import): when another connection committed since this one last wrote, the
+     * state it caches about the archive's tail is stale. The write lock is held now, so
+     * re-reading it here is race-free. */
+    int64_t dv = 0;
+    rc = xa_sq_query_int(c, "PRAGMA data_version", 0, &dv, d);
+    if (!rc && c->data_version && dv != c->data_version) {
+        c->dict_state_ok = false; /* dictionary in use: re-read before the next put */
+        rc = xa_sqi_reload(c, d);  /* integrity chain head (sqlite_integrity.c) */
+    }
+    if (rc) {
+        sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+        c->in_txn = false;
+        return rc;
+    }
+    c->data_version = dv;
+    return XA_OK;
 }
 
 static void forget_uncommitted(struct ctx *c)

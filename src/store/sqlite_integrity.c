@@ -545,6 +545,15 @@ void xa_sqi_after_commit(struct ctx *c)
     xa_buf_reset(&s->ext);
 }
 
+xa_rc xa_sqi_reload(struct ctx *c, struct xa_diag *d)
+{
+    struct xa_sqi *s = c->integ;
+    if (!s)
+        return XA_OK;
+    xa_buf_reset(&s->ext);
+    return load_state(c, d);
+}
+
 void xa_sqi_forget(struct ctx *c)
 {
     struct xa_sqi *s = c->integ;

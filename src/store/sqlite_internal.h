@@ -64,6 +64,7 @@ struct ddict_ent {
 
 struct ctx {
     sqlite3 *db;
+    int64_t data_version; /* PRAGMA data_version when this connection last wrote */
     char *path;
     bool readonly;
     bool in_txn;
@@ -140,6 +141,9 @@ xa_rc xa_sqi_put(struct ctx *c, const struct xa_event *ev, int64_t seq,
 xa_rc xa_sqi_before_commit(struct ctx *c, struct xa_diag *d); /* block + due checkpoint */
 void xa_sqi_after_commit(struct ctx *c);
 void xa_sqi_forget(struct ctx *c); /* the transaction was rolled back */
+/* Another connection committed since this one last wrote: re-read the chain head. Call
+ * inside the write transaction, before any put(). */
+xa_rc xa_sqi_reload(struct ctx *c, struct xa_diag *d);
 xa_rc xa_sqi_verify(void *ctx, const struct xa_verify_opts *o, xa_verify_cb cb, void *ud,
                     struct xa_verify_summary *sum, struct xa_diag *d);
 xa_rc xa_sqi_purge(void *ctx, const struct xa_purge_opts *o, struct xa_purge_result *res,

@@ -11,11 +11,8 @@ start_emu w --records 200 --seed 3 --sim-start 2025-03-10T00:00:00Z --sim-days 0
 [ -n "$URL" ] || { echo "skip: the emulator did not start"; exit 77; }
 sleep 1.5   # the simulated hour plays
 write_cfg "$TMP/c.yaml" "$SECRET_AUTH"
-# Integrity off: the SQLite backend loads a connection's chain head only when it opens, so two
-# long-lived writers in one archive (serve's self-audit queue and its collector, or a
-# `collect` daemon beside serve) refuse each other's records ("records seq N..M are not in
-# the integrity chain"). That is a store limitation, not part of what this test checks.
-printf 'integrity:\n  enabled: false\n' >> "$TMP/c.yaml"
+# Integrity stays on (the default): serve's self-audit queue and its collector are two
+# long-lived writers of one archive, and `collect --once` below is a third.
 export EXOAUDIT_PASSWORD=viewerpassword1
 check "viewer added" xa -q --config "$TMP/c.yaml" user add vera --role viewer
 unset EXOAUDIT_PASSWORD
