@@ -134,7 +134,7 @@ int xa_cmd_report(struct xa_cli *cli, int argc, char **argv)
     }
     if (xa_filters_check(&f, "report"))
         return XA_EXIT_USAGE;
-    if (def->run == xa_report_timeline && !f.actors.n && !f.mailboxes.n) {
+    if (def->run == xa_report_timeline && !f.a.actors.n && !f.a.mailboxes.n) {
         fprintf(stderr, "exoaudit report timeline: give --actor WHO or --mailbox MBX\n");
         return XA_EXIT_USAGE;
     }

@@ -49,11 +49,7 @@ static const struct option filter_opts[XA_FILTER_NOPTS] = {
 
 void xa_filters_init(struct xa_filters *f)
 {
-    memset(f, 0, sizeof(*f));
-    f->since = XA_TIME_NONE;
-    f->until = XA_TIME_NONE;
-    f->result = -1;
-    f->external = -1;
+    xa_qargs_init(&f->a);
 }
 
 void xa_filters_options(struct option *out)
@@ -61,129 +57,34 @@ void xa_filters_options(struct option *out)
     memcpy(out, filter_opts, sizeof(filter_opts));
 }
 
-static int push(struct xa_filter_list *l, char *arg, const char *opt, const char *cmd)
+/* getopt value -> the filter's name in store/qargs.h */
+static const char *filter_name(int c)
 {
-    /* comma-separated lists are allowed, like the cmdlets' string arrays */
-    for (char *save = NULL, *tok = strtok_r(arg, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-        while (*tok == ' ')
-            tok++;
-        if (!*tok)
-            continue;
-        if (l->n == XA_FILTER_MAX) {
-            fprintf(stderr, "exoaudit %s: too many values for %s (max %d)\n", cmd, opt,
-                    XA_FILTER_MAX);
-            return -1;
-        }
-        l->v[l->n++] = tok;
-    }
-    return 0;
-}
-
-static int yesno(const char *s)
-{
-    if (!strcasecmp(s, "yes") || !strcasecmp(s, "true") || !strcmp(s, "1"))
-        return 1;
-    if (!strcasecmp(s, "no") || !strcasecmp(s, "false") || !strcmp(s, "0"))
-        return 0;
-    return -1;
+    for (size_t i = 0; i < XA_FILTER_NOPTS; i++)
+        if (filter_opts[i].val == c)
+            return filter_opts[i].name;
+    return NULL;
 }
 
 int xa_filters_handle(struct xa_filters *f, int c, char *arg, int64_t now, const char *cmd)
 {
-    switch (c) {
-    case O_SINCE:
-    case O_UNTIL: {
-        int64_t t;
-        if (xa_time_parse_arg(arg, now, &t)) {
-            fprintf(stderr, "exoaudit %s: --%s: not a time: '%s' (use RFC 3339 or 7d, 12h, ...)\n",
-                    cmd, c == O_SINCE ? "since" : "until", arg);
-            return -1;
-        }
-        if (c == O_SINCE)
-            f->since = t;
-        else
-            f->until = t;
-        return 1;
-    }
-    case O_OPERATION: return push(&f->ops, arg, "--operation", cmd) ? -1 : 1;
-    case O_ACTOR: return push(&f->actors, arg, "--actor", cmd) ? -1 : 1;
-    case O_MAILBOX: return push(&f->mailboxes, arg, "--mailbox", cmd) ? -1 : 1;
-    case O_OBJECT: return push(&f->objects, arg, "--object", cmd) ? -1 : 1;
-    case O_WORKLOAD: return push(&f->workloads, arg, "--workload", cmd) ? -1 : 1;
-    case O_IP: return push(&f->ips, arg, "--ip", cmd) ? -1 : 1;
-    case O_PARAM: {
-        if (f->n_params == XA_FILTER_MAX || !*arg || *arg == '=') {
-            fprintf(stderr, "exoaudit %s: --param: expected NAME or NAME=VALUE\n", cmd);
-            return -1;
-        }
-        char *eq = strchr(arg, '=');
-        if (eq)
-            *eq = '\0';
-        f->params[f->n_params].name = arg;
-        f->params[f->n_params].value = eq ? eq + 1 : NULL;
-        f->n_params++;
-        return 1;
-    }
-    case O_EXTERNAL:
-        if ((f->external = yesno(arg)) < 0) {
-            fprintf(stderr, "exoaudit %s: --external: expected yes or no\n", cmd);
-            return -1;
-        }
-        return 1;
-    case O_RESULT:
-        f->result = xa_result_parse(arg);
-        if (f->result != XA_RESULT_SUCCESS && f->result != XA_RESULT_FAILURE) {
-            fprintf(stderr, "exoaudit %s: --result: expected success or failure\n", cmd);
-            return -1;
-        }
-        return 1;
-    case O_LOGON: {
-        int v = xa_logon_parse(arg);
-        if (v < 0 && !strcasecmp(arg, "delegated"))
-            v = XA_LOGON_DELEGATE;
-        if (v <= 0 || f->n_logon_types == XA_FILTER_MAX) {
-            fprintf(stderr, "exoaudit %s: --logon-type: expected owner, admin, delegate, "
-                            "delegated_admin, transport or system\n", cmd);
-            return -1;
-        }
-        f->logon_types[f->n_logon_types++] = v;
-        return 1;
-    }
-    case O_RECTYPE: {
-        char *end;
-        long v = strtol(arg, &end, 10);
-        if (*end || end == arg)
-            v = xa_record_type_parse(arg);
-        if (v < 0 || v > 100000 || f->n_record_types == XA_FILTER_MAX) {
-            fprintf(stderr, "exoaudit %s: --record-type: unknown record type '%s'\n", cmd, arg);
-            return -1;
-        }
-        f->record_types[f->n_record_types++] = (int)v;
-        return 1;
-    }
-    case O_CATEGORY: {
-        int v = xa_category_parse(arg);
-        if (v < 0 || f->n_categories == XA_FILTER_MAX) {
-            fprintf(stderr, "exoaudit %s: --category: unknown category '%s'\n", cmd, arg);
-            return -1;
-        }
-        f->categories[f->n_categories++] = v;
-        return 1;
-    }
-    case 'q': f->text = arg; return 1;
-    case O_SYSTEM:
-        f->include_system = true;
-        f->include_system_set = true;
-        return 1;
-    case O_TENANT: f->tenant = arg; return 1;
-    default: return 0;
-    }
+    const char *name = filter_name(c);
+    if (!name)
+        return 0;
+    const char *why = NULL;
+    static char yes[] = "yes"; /* --include-system is a flag; the shared filter takes yes/no */
+    int r = xa_qargs_set(&f->a, name, c == O_SYSTEM ? yes : arg, now, &why);
+    if (r < 0)
+        fprintf(stderr, "exoaudit %s: --%s: %s%s%s%s\n", cmd, name, why, arg ? " ('" : "",
+                arg ? arg : "", arg ? "')" : "");
+    return r;
 }
 
 int xa_filters_check(const struct xa_filters *f, const char *cmd)
 {
-    if (f->since != XA_TIME_NONE && f->until != XA_TIME_NONE && f->since >= f->until) {
-        fprintf(stderr, "exoaudit %s: --since must be before --until\n", cmd);
+    const char *why = NULL;
+    if (xa_qargs_check(&f->a, &why)) {
+        fprintf(stderr, "exoaudit %s: --%s\n", cmd, why);
         return -1;
     }
     return 0;
@@ -191,35 +92,7 @@ int xa_filters_check(const struct xa_filters *f, const char *cmd)
 
 void xa_filters_apply(const struct xa_filters *f, struct xa_query *q)
 {
-    q->since = f->since;
-    q->until = f->until;
-    q->operations = f->ops.v;
-    q->n_operations = f->ops.n;
-    q->actors = f->actors.v;
-    q->n_actors = f->actors.n;
-    q->mailboxes = f->mailboxes.v;
-    q->n_mailboxes = f->mailboxes.n;
-    q->objects = f->objects.v;
-    q->n_objects = f->objects.n;
-    q->workloads = f->workloads.v;
-    q->n_workloads = f->workloads.n;
-    q->ips = f->ips.v;
-    q->n_ips = f->ips.n;
-    q->params = f->params;
-    q->n_params = f->n_params;
-    q->record_types = f->record_types;
-    q->n_record_types = f->n_record_types;
-    q->categories = f->categories;
-    q->n_categories = f->n_categories;
-    q->logon_types = f->logon_types;
-    q->n_logon_types = f->n_logon_types;
-    q->result = f->result;
-    q->external = f->external;
-    q->text = f->text;
-    if (f->tenant)
-        q->tenant_id = f->tenant;
-    if (f->include_system_set)
-        q->include_system = f->include_system;
+    xa_qargs_apply(&f->a, q);
 }
 
 void xa_filters_help(FILE *out)

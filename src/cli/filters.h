@@ -11,27 +11,14 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define XA_FILTER_MAX 64
+#include "store/qargs.h"
 
-struct xa_filter_list {
-    const char *v[XA_FILTER_MAX];
-    size_t n;
-};
+#define XA_FILTER_MAX XA_QARGS_MAX
 
-/* The parsed filter options. Strings point into argv (not copied). */
+/* The parsed filter options (the shared parser of store/qargs.h behind getopt).
+ * Strings point into argv (not copied). */
 struct xa_filters {
-    int64_t since, until;  /* XA_TIME_NONE when not given */
-    struct xa_filter_list ops, actors, mailboxes, objects, workloads, ips;
-    struct xa_param_filter params[XA_FILTER_MAX];
-    size_t n_params;
-    int record_types[XA_FILTER_MAX], categories[XA_FILTER_MAX], logon_types[XA_FILTER_MAX];
-    size_t n_record_types, n_categories, n_logon_types;
-    int result;            /* -1 any */
-    int external;          /* -1 any */
-    const char *text;
-    const char *tenant;
-    bool include_system;
-    bool include_system_set; /* --include-system was given */
+    struct xa_qargs a;
 };
 
 /* Option values used by the filter options (getopt_long 'val'); commands must not

@@ -1,6 +1,7 @@
 /* api_events.c - event search (every filter, cursor paging), facets and activity over
  * time, one event, timelines, archive totals, quarantine. */
 #include "core/xtime.h"
+#include "store/qargs.h"
 #include "web/web_internal.h"
 
 #include <stdio.h>
@@ -8,21 +9,11 @@
 #include <string.h>
 #include <strings.h>
 
-#define LMAX 64
 #define PAGE_MAX 1000
 #define FACET_SAMPLE 5000
 
-struct list {
-    const char *v[LMAX];
-    size_t n;
-};
-
 struct xa_web_filters {
-    struct list ops, actors, mailboxes, objects, workloads, ips;
-    struct xa_param_filter params[LMAX];
-    size_t n_params;
-    int rtypes[LMAX], cats[LMAX], logons[LMAX];
-    size_t n_rtypes, n_cats, n_logons;
+    struct xa_qargs a;   /* the search filters: the same parser as the command line */
     char *copies[XA_WEB_MAX_ARGS];
     size_t n_copies;
     char cursor[XA_CURSOR_MAX];
@@ -52,33 +43,6 @@ static char *copy(struct xa_web_filters *f, const char *s)
     return r;
 }
 
-/* Split a comma list into l (copied). */
-static bool push(struct xa_web_filters *f, struct list *l, const char *val)
-{
-    char *s = copy(f, val);
-    if (!s)
-        return false;
-    for (char *save = NULL, *t = strtok_r(s, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-        while (*t == ' ')
-            t++;
-        if (!*t)
-            continue;
-        if (l->n == LMAX)
-            return false;
-        l->v[l->n++] = t;
-    }
-    return true;
-}
-
-static int yesno(const char *s)
-{
-    if (!strcasecmp(s, "yes") || !strcasecmp(s, "true") || !strcmp(s, "1"))
-        return 1;
-    if (!strcasecmp(s, "no") || !strcasecmp(s, "false") || !strcmp(s, "0"))
-        return 0;
-    return -1;
-}
-
 static bool bad(struct xa_web_call *c, const char *param, const char *why)
 {
     xa_web_error(c, 400, "bad_parameter", "parameter %s: %s", param, why);
@@ -89,104 +53,11 @@ bool xa_web_parse_query(struct xa_web_call *c, struct xa_web_filters *f, struct 
 {
     xa_query_init(q);
     q->limit = 50;
+    xa_qargs_init(&f->a);
     int64_t now = xa_time_now();
     for (size_t i = 0; i < c->req->n_args; i++) {
         const char *k = c->req->args[i].name, *v = c->req->args[i].value;
-        if (!strcmp(k, "since") || !strcmp(k, "until")) {
-            int64_t t;
-            if (!*v)
-                continue;
-            if (xa_time_parse_arg(v, now, &t))
-                return bad(c, k, "not a time (RFC 3339 or 30m, 12h, 7d, 2w)");
-            if (k[0] == 's')
-                q->since = t;
-            else
-                q->until = t;
-        } else if (!strcmp(k, "operation")) {
-            if (!push(f, &f->ops, v))
-                return bad(c, k, "too many values");
-        } else if (!strcmp(k, "actor")) {
-            if (!push(f, &f->actors, v))
-                return bad(c, k, "too many values");
-        } else if (!strcmp(k, "mailbox")) {
-            if (!push(f, &f->mailboxes, v))
-                return bad(c, k, "too many values");
-        } else if (!strcmp(k, "object")) {
-            if (!push(f, &f->objects, v))
-                return bad(c, k, "too many values");
-        } else if (!strcmp(k, "workload")) {
-            if (!push(f, &f->workloads, v))
-                return bad(c, k, "too many values");
-        } else if (!strcmp(k, "ip")) {
-            if (!push(f, &f->ips, v))
-                return bad(c, k, "too many values");
-        } else if (!strcmp(k, "param")) {
-            if (!*v)
-                continue;
-            char *s = copy(f, v);
-            if (!s || f->n_params == LMAX || *s == '=')
-                return bad(c, k, "expected NAME or NAME=VALUE");
-            char *eq = strchr(s, '=');
-            if (eq)
-                *eq = '\0';
-            f->params[f->n_params].name = s;
-            f->params[f->n_params].value = eq ? eq + 1 : NULL;
-            f->n_params++;
-        } else if (!strcmp(k, "external")) {
-            if (*v && (q->external = yesno(v)) < 0)
-                return bad(c, k, "expected yes or no");
-        } else if (!strcmp(k, "result")) {
-            if (!*v)
-                continue;
-            q->result = xa_result_parse(v);
-            if (q->result != XA_RESULT_SUCCESS && q->result != XA_RESULT_FAILURE)
-                return bad(c, k, "expected success or failure");
-        } else if (!strcmp(k, "logon_type")) {
-            struct list l = {.n = 0};
-            if (!push(f, &l, v))
-                return bad(c, k, "too many values");
-            for (size_t j = 0; j < l.n; j++) {
-                int t = xa_logon_parse(l.v[j]);
-                if (t <= 0 || f->n_logons == LMAX)
-                    return bad(c, k, "expected owner, admin, delegate, delegated_admin, "
-                                     "transport or system");
-                f->logons[f->n_logons++] = t;
-            }
-        } else if (!strcmp(k, "category")) {
-            struct list l = {.n = 0};
-            if (!push(f, &l, v))
-                return bad(c, k, "too many values");
-            for (size_t j = 0; j < l.n; j++) {
-                int t = xa_category_parse(l.v[j]);
-                if (t < 0 || f->n_cats == LMAX)
-                    return bad(c, k, "unknown category");
-                f->cats[f->n_cats++] = t;
-            }
-        } else if (!strcmp(k, "record_type")) {
-            struct list l = {.n = 0};
-            if (!push(f, &l, v))
-                return bad(c, k, "too many values");
-            for (size_t j = 0; j < l.n; j++) {
-                char *end;
-                long t = strtol(l.v[j], &end, 10);
-                if (*end || end == l.v[j])
-                    t = xa_record_type_parse(l.v[j]);
-                if (t < 0 || t > 100000 || f->n_rtypes == LMAX)
-                    return bad(c, k, "unknown record type");
-                f->rtypes[f->n_rtypes++] = (int)t;
-            }
-        } else if (!strcmp(k, "q") || !strcmp(k, "text")) {
-            if (*v)
-                q->text = copy(f, v);
-        } else if (!strcmp(k, "tenant")) {
-            if (*v)
-                q->tenant_id = copy(f, v);
-        } else if (!strcmp(k, "include_system")) {
-            int y = yesno(v);
-            if (y < 0)
-                return bad(c, k, "expected yes or no");
-            q->include_system = y;
-        } else if (!strcmp(k, "limit")) {
+        if (!strcmp(k, "limit")) {
             char *end;
             long n = strtol(v, &end, 10);
             if (*end || end == v || n < 1 || n > PAGE_MAX)
@@ -206,32 +77,22 @@ bool xa_web_parse_query(struct xa_web_call *c, struct xa_web_filters *f, struct 
                 return bad(c, k, "expected newest or oldest");
         } else if (!strcmp(k, "format") || !strcmp(k, "download") || !strcmp(k, "_")) {
             /* handled by the caller */
-        } else {
+        } else if (*v) { /* a search filter (store/qargs.h); empty form fields mean "any" */
+            char *val = copy(f, v); /* the parser splits lists in place */
+            const char *why = "too many parameters";
+            int r = val ? xa_qargs_set(&f->a, k, val, now, &why) : -1;
+            if (r < 0)
+                return bad(c, k, why);
+            if (r == 0)
+                return bad(c, k, "unknown parameter");
+        } else if (!xa_qargs_is_filter(k)) {
             return bad(c, k, "unknown parameter");
         }
     }
-    if (q->since != XA_TIME_NONE && q->until != XA_TIME_NONE && q->since >= q->until)
-        return bad(c, "since", "must be before until");
-    q->operations = f->ops.v;
-    q->n_operations = f->ops.n;
-    q->actors = f->actors.v;
-    q->n_actors = f->actors.n;
-    q->mailboxes = f->mailboxes.v;
-    q->n_mailboxes = f->mailboxes.n;
-    q->objects = f->objects.v;
-    q->n_objects = f->objects.n;
-    q->workloads = f->workloads.v;
-    q->n_workloads = f->workloads.n;
-    q->ips = f->ips.v;
-    q->n_ips = f->ips.n;
-    q->params = f->params;
-    q->n_params = f->n_params;
-    q->record_types = f->rtypes;
-    q->n_record_types = f->n_rtypes;
-    q->categories = f->cats;
-    q->n_categories = f->n_cats;
-    q->logon_types = f->logons;
-    q->n_logon_types = f->n_logons;
+    const char *why = NULL;
+    if (xa_qargs_check(&f->a, &why))
+        return bad(c, "since", why);
+    xa_qargs_apply(&f->a, q);
     /* what was asked goes into the self-audit event */
     char qs[512] = "";
     size_t o = 0;
