@@ -1,5 +1,6 @@
 /* cmd_alerts.c - exoaudit alerts list|show|ack|close|reopen|comment */
 #include "cli/common.h"
+#include "rules/alert.h"
 #include "cli/output.h"
 #include "core/buf.h"
 #include "core/xtime.h"
@@ -11,75 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-static const char *status_name(int s)
-{
-    return s == XA_ALERT_ACK ? "acknowledged" : s == XA_ALERT_CLOSED ? "closed" : "open";
-}
-
-static void jtime(struct xa_buf *b, const char *k, int64_t t)
-{
-    char tb[32];
-    xa_buf_printf(b, ",\"%s\":", k);
-    xa_buf_json_str(b, t == XA_TIME_NONE ? NULL : xa_time_format(t, tb), (size_t)-1);
-}
-
-void xa_cli_alert_json(const struct xa_alert *a, struct xa_buf *b)
-{
-    xa_buf_printf(b, "{\"id\":%lld,\"uid\":", (long long)a->id);
-    xa_buf_json_str(b, a->uid, (size_t)-1);
-    xa_buf_puts(b, ",\"rule_id\":");
-    xa_buf_json_str(b, a->rule_id, (size_t)-1);
-    xa_buf_puts(b, ",\"title\":");
-    xa_buf_json_str(b, a->rule_title, (size_t)-1);
-    xa_buf_puts(b, ",\"author\":");
-    xa_buf_json_str(b, a->rule_author, (size_t)-1);
-    xa_buf_puts(b, ",\"license\":");
-    xa_buf_json_str(b, a->rule_license, (size_t)-1);
-    xa_buf_puts(b, ",\"origin\":");
-    xa_buf_json_str(b, a->rule_origin, (size_t)-1);
-    xa_buf_printf(b, ",\"severity\":\"%s\",\"tags\":[", xa_rule_level_name(a->severity));
-    const char *t = a->tags;
-    bool first = true;
-    while (t && *t) {
-        size_t n = strcspn(t, ",");
-        if (!first)
-            xa_buf_putc(b, ',');
-        xa_buf_json_str(b, t, n);
-        first = false;
-        t += n;
-        if (*t)
-            t++;
-    }
-    xa_buf_puts(b, "],\"group\":");
-    xa_buf_json_str(b, a->group_key, (size_t)-1);
-    xa_buf_puts(b, ",\"tenant_id\":");
-    xa_buf_json_str(b, a->tenant_id, (size_t)-1);
-    xa_buf_puts(b, ",\"summary\":");
-    xa_buf_json_str(b, a->summary, (size_t)-1);
-    jtime(b, "first_at", a->first_at);
-    jtime(b, "last_at", a->last_at);
-    if (a->created_at)
-        jtime(b, "created_at", a->created_at);
-    if (a->updated_at)
-        jtime(b, "updated_at", a->updated_at);
-    xa_buf_printf(b, ",\"rev\":%lld,\"status\":\"%s\",\"count\":%lld,\"seqs\":[", (long long)a->rev,
-                  status_name(a->status), (long long)a->count);
-    for (size_t i = 0; i < a->n_seqs; i++)
-        xa_buf_printf(b, "%s%lld", i ? "," : "", (long long)a->seqs[i]);
-    xa_buf_puts(b, "],\"comments\":[");
-    for (size_t i = 0; i < a->n_comments; i++) {
-        char tb[32];
-        xa_buf_printf(b, "%s{\"at\":", i ? "," : "");
-        xa_buf_json_str(b, xa_time_format(a->comments[i].at, tb), (size_t)-1);
-        xa_buf_puts(b, ",\"who\":");
-        xa_buf_json_str(b, a->comments[i].who, (size_t)-1);
-        xa_buf_puts(b, ",\"text\":");
-        xa_buf_json_str(b, a->comments[i].text, (size_t)-1);
-        xa_buf_putc(b, '}');
-    }
-    xa_buf_puts(b, "]}");
-}
 
 struct lctx {
     enum xa_out_format fmt;
@@ -105,12 +37,12 @@ static xa_rc list_cb(void *ud, const struct xa_alert *a)
     if (c->fmt == XA_OUT_JSON) {
         struct xa_buf b;
         xa_buf_init(&b, 0);
-        xa_cli_alert_json(a, &b);
+        xa_alert_to_json(a, &b);
         printf("%s\n", b.data);
         xa_buf_release(&b);
     } else if (c->fmt == XA_OUT_TEXT || c->events) {
         printf("alert %lld (%s)  %s  [%s]  %s\n", (long long)a->id, a->uid,
-               xa_rule_level_name(a->severity), status_name(a->status), a->rule_title);
+               xa_rule_level_name(a->severity), xa_alert_status_name(a->status), a->rule_title);
         printf("  rule:     %s (%s)\n", a->rule_id, a->rule_origin ? a->rule_origin : "");
         printf("  author:   %s%s%s\n", a->rule_author ? a->rule_author : "-",
                a->rule_license ? "  licence " : "", a->rule_license ? a->rule_license : "");
@@ -137,7 +69,7 @@ static xa_rc list_cb(void *ud, const struct xa_alert *a)
         struct xa_buf b;
         xa_buf_init(&b, 0);
         xa_buf_printf(&b, "%lld,%s,%s,%s,", (long long)a->id, xa_rule_level_name(a->severity),
-                      status_name(a->status), xa_time_format(a->last_at, t1));
+                      xa_alert_status_name(a->status), xa_time_format(a->last_at, t1));
         xa_buf_csv_field(&b, a->rule_id);
         xa_buf_putc(&b, ',');
         xa_buf_csv_field(&b, a->rule_title);
@@ -152,7 +84,7 @@ static xa_rc list_cb(void *ud, const struct xa_alert *a)
             printf("%-6s %-13s %-12s %-20s %6s  %-48s %s\n", "ID", "SEVERITY", "STATUS", "LAST",
                    "EVENTS", "RULE", "GROUP / AUTHOR");
         printf("%-6lld %-13s %-12s %-20s %6lld  %-48.48s %s  (%s)\n", (long long)a->id,
-               xa_rule_level_name(a->severity), status_name(a->status),
+               xa_rule_level_name(a->severity), xa_alert_status_name(a->status),
                xa_time_format(a->last_at, t1), (long long)a->count, a->rule_title, a->group_key,
                a->rule_author ? a->rule_author : "-");
     }
@@ -314,7 +246,7 @@ int xa_cmd_alerts(struct xa_cli *cli, int argc, char **argv)
         rc = st.ops->alerts->update(st.ctx, id, status, whoami(), comment, &d);
         if (!rc)
             printf("alert %lld: %s\n", (long long)id,
-                   status >= 0 ? status_name(status) : "comment added");
+                   status >= 0 ? xa_alert_status_name(status) : "comment added");
     } else {
         struct lctx lc = {fmt, 0, &st, show};
         if (show) {

@@ -1,5 +1,6 @@
 /* cmd_hunt.c - exoaudit hunt: run rules over the archive's past (retro-hunt). */
 #include "cli/common.h"
+#include "rules/alert.h"
 #include "core/xtime.h"
 #include "rules/engine.h"
 #include "rules/rule.h"
@@ -109,7 +110,7 @@ int xa_cmd_hunt(struct xa_cli *cli, int argc, char **argv)
         if (fmt == XA_OUT_JSON) {
             struct xa_buf b;
             xa_buf_init(&b, 0);
-            xa_cli_alert_json(a, &b);
+            xa_alert_to_json(a, &b);
             printf("%s\n", b.data);
             xa_buf_release(&b);
         } else {

@@ -1,5 +1,6 @@
 /* cmd_rules.c - exoaudit rules list|validate|test */
 #include "cli/common.h"
+#include "rules/alert.h"
 #include "core/arena.h"
 #include "core/xtime.h"
 #include "norm/norm.h"
@@ -179,7 +180,7 @@ static xa_rc test_cb(void *ud, const struct xa_rule *r, const struct xa_alert *a
     if (t->print) {
         struct xa_buf b;
         xa_buf_init(&b, 0);
-        xa_cli_alert_json(a, &b);
+        xa_alert_to_json(a, &b);
         printf("%s\n", b.data);
         xa_buf_release(&b);
     }

@@ -98,7 +98,6 @@ void xa_cli_rules_cfg_release(struct xa_cli_rules *r);
 /* Run detection on st after an import when rules.on_import (default true). Exit code. */
 int xa_cli_detect_after_import(struct xa_cli *cli, struct xa_store *st);
 /* One alert as a JSON object (no newline). */
-void xa_cli_alert_json(const struct xa_alert *a, struct xa_buf *out);
 int xa_cmd_detect(struct xa_cli *cli, int argc, char **argv);
 int xa_cmd_rules(struct xa_cli *cli, int argc, char **argv);
 int xa_cmd_hunt(struct xa_cli *cli, int argc, char **argv);
