@@ -48,7 +48,7 @@ xa report permissions --mailbox ceo@contoso.com --format text | sed -n '1,/^== W
 printf '\nOpen %s and %s in a browser (self-contained, printable).\n' "$demo/non-owner-access.html" "$demo/permissions.html"
 # --- detection (rules): the alerts raised while importing, with the rules' authors
 run "What the detection rules raised on import (grant-use-revoke, forwarding, audit off, bypass)" \
-    alerts list --min-severity medium --limit 20
+    alerts list --min-severity high --limit 20
 
 # ---- live collection: the Office 365 Management Activity API, emulated on loopback ----------
 T=8f2c1d3e-0000-4000-8000-0000000000aa
