@@ -867,7 +867,7 @@ static xa_rc sq_open(const struct xa_store_cfg *cfg, void **out, struct xa_diag 
     sqlite3_extended_result_codes(c->db, 1);
     sqlite3_busy_timeout(c->db, BUSY_TIMEOUT_MS);
     char sql[128];
-    long long cache_kb = (long long)(cfg->cache_mb ? cfg->cache_mb : c->readonly ? 64 : 28) * 1024;
+    long long cache_kb = (long long)(cfg->cache_mb ? cfg->cache_mb : c->readonly ? 64 : 24) * 1024;
     snprintf(sql, sizeof(sql), "PRAGMA cache_size=-%lld; PRAGMA temp_store=MEMORY", cache_kb);
     if ((rc = xa_sq_exec(c, sql, d)))
         goto out;
