@@ -43,6 +43,18 @@ static void common(CURL *h, const char *ca_file, bool verify, int timeout_ms, ch
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https,smtp,smtps");
 }
 
+/* v[0..n) as a curl string list in *out (which the caller frees, also on failure). */
+static xa_rc slist(const char *const *v, size_t n, struct curl_slist **out, struct xa_diag *d)
+{
+    for (size_t i = 0; i < n; i++) {
+        struct curl_slist *l = curl_slist_append(*out, v[i]);
+        if (!l)
+            return xa_diag_set(d, XA_ERR_NOMEM, "out of memory");
+        *out = l;
+    }
+    return XA_OK;
+}
+
 xa_rc xa_curl_post(const struct xa_curl_post *r, long *status, struct xa_buf *resp,
                    struct xa_diag *d)
 {
@@ -55,14 +67,8 @@ xa_rc xa_curl_post(const struct xa_curl_post *r, long *status, struct xa_buf *re
         return xa_diag_set(d, XA_ERR_NOMEM, "libcurl: cannot create a handle");
     char errbuf[CURL_ERROR_SIZE] = "";
     struct curl_slist *hl = NULL;
-    for (size_t i = 0; i < r->n_headers; i++) {
-        struct curl_slist *n = curl_slist_append(hl, r->headers[i]);
-        if (!n) {
-            rc = xa_diag_set(d, XA_ERR_NOMEM, "out of memory");
-            goto out;
-        }
-        hl = n;
-    }
+    if ((rc = slist(r->headers, r->n_headers, &hl, d)))
+        goto out;
     common(h, r->ca_file, r->verify, r->timeout_ms, errbuf);
     curl_easy_setopt(h, CURLOPT_URL, r->url);
     curl_easy_setopt(h, CURLOPT_POST, 1L);
@@ -108,14 +114,8 @@ xa_rc xa_curl_mail_send(const struct xa_curl_mail *m, struct xa_diag *d)
         return xa_diag_set(d, XA_ERR_NOMEM, "libcurl: cannot create a handle");
     char errbuf[CURL_ERROR_SIZE] = "";
     struct curl_slist *rcpt = NULL;
-    for (size_t i = 0; i < m->n_to; i++) {
-        struct curl_slist *n = curl_slist_append(rcpt, m->to[i]);
-        if (!n) {
-            rc = xa_diag_set(d, XA_ERR_NOMEM, "out of memory");
-            goto out;
-        }
-        rcpt = n;
-    }
+    if ((rc = slist(m->to, m->n_to, &rcpt, d)))
+        goto out;
     common(h, m->ca_file, m->verify, m->timeout_ms, errbuf);
     curl_easy_setopt(h, CURLOPT_URL, m->url);
     curl_easy_setopt(h, CURLOPT_MAIL_FROM, m->from);

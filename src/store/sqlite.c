@@ -924,16 +924,26 @@ static void sq_close(void *ctx)
     close_ctx(ctx);
 }
 
-static xa_rc not_writable(struct ctx *c, struct xa_diag *d)
+xa_rc xa_sq_writable(struct ctx *c, struct xa_diag *d)
 {
-    return xa_diag_set(d, XA_ERR_INVALID, "%s: archive was opened read-only", c->path);
+    if (c->readonly)
+        return xa_diag_set(d, XA_ERR_INVALID, "%s: archive was opened read-only", c->path);
+    return XA_OK;
+}
+
+void xa_sq_bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+    if (s)
+        sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(st, i);
 }
 
 static xa_rc sq_begin(void *ctx, struct xa_diag *d)
 {
     struct ctx *c = ctx;
     if (c->readonly)
-        return not_writable(c, d);
+        return xa_sq_writable(c, d);
     if (c->in_txn)
         return xa_diag_set(d, XA_ERR_USAGE, "%s: a transaction is already open", c->path);
     xa_rc rc = xa_sq_exec(c, "BEGIN IMMEDIATE", d);
@@ -1009,7 +1019,7 @@ static xa_rc sq_put(void *ctx, const struct xa_event *ev, enum xa_put_status *st
 {
     struct ctx *c = ctx;
     if (c->readonly)
-        return not_writable(c, d);
+        return xa_sq_writable(c, d);
     if (!ev || !ev->tenant_id || !ev->record_id || !*ev->record_id)
         return xa_diag_set(d, XA_ERR_INVALID, "event without tenant_id or record_id");
     xa_rc rc = xa_sq_prep(c, &c->st_ins,
@@ -1171,7 +1181,7 @@ static xa_rc sq_quarantine(void *ctx, const struct xa_quarantine_item *q, struct
 {
     struct ctx *c = ctx;
     if (c->readonly)
-        return not_writable(c, d);
+        return xa_sq_writable(c, d);
     sqlite3_stmt *st = NULL;
     int src = sqlite3_prepare_v2(c->db,
                                  "INSERT INTO quarantine(at, source_name, line, off, reason, data)"

@@ -35,14 +35,6 @@ static xa_rc step_done(struct ctx *c, sqlite3_stmt *st, struct xa_diag *d, const
     return XA_OK;
 }
 
-static void bind_text(sqlite3_stmt *st, int i, const char *s)
-{
-    if (s)
-        sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
-    else
-        sqlite3_bind_null(st, i);
-}
-
 static xa_rc next_rev(struct ctx *c, int64_t *rev, struct xa_diag *d)
 {
     int64_t r = 0;
@@ -107,8 +99,8 @@ static xa_rc alert_put(void *ctx, const struct xa_alert *a, int64_t window, int6
                        " AND last_at >= ? AND first_at <= ? ORDER BY last_at DESC LIMIT 1",
                        d)))
             return rc;
-        bind_text(st, 1, a->rule_id);
-        bind_text(st, 2, a->group_key ? a->group_key : "");
+        xa_sq_bind_text(st, 1, a->rule_id);
+        xa_sq_bind_text(st, 2, a->group_key ? a->group_key : "");
         sqlite3_bind_int64(st, 3, a->first_at - window);
         sqlite3_bind_int64(st, 4, a->last_at + window);
         int64_t hit = 0;
@@ -162,17 +154,17 @@ static xa_rc alert_put(void *ctx, const struct xa_alert *a, int64_t window, int6
                    " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                    d)))
         return rc;
-    bind_text(st, 1, uid);
-    bind_text(st, 2, a->rule_id);
-    bind_text(st, 3, a->rule_title ? a->rule_title : a->rule_id);
-    bind_text(st, 4, a->rule_author);
-    bind_text(st, 5, a->rule_license);
-    bind_text(st, 6, a->rule_origin);
+    xa_sq_bind_text(st, 1, uid);
+    xa_sq_bind_text(st, 2, a->rule_id);
+    xa_sq_bind_text(st, 3, a->rule_title ? a->rule_title : a->rule_id);
+    xa_sq_bind_text(st, 4, a->rule_author);
+    xa_sq_bind_text(st, 5, a->rule_license);
+    xa_sq_bind_text(st, 6, a->rule_origin);
     sqlite3_bind_int(st, 7, a->severity);
-    bind_text(st, 8, a->tags);
-    bind_text(st, 9, a->group_key ? a->group_key : "");
-    bind_text(st, 10, a->tenant_id);
-    bind_text(st, 11, a->summary);
+    xa_sq_bind_text(st, 8, a->tags);
+    xa_sq_bind_text(st, 9, a->group_key ? a->group_key : "");
+    xa_sq_bind_text(st, 10, a->tenant_id);
+    xa_sq_bind_text(st, 11, a->summary);
     sqlite3_bind_int64(st, 12, a->first_at);
     sqlite3_bind_int64(st, 13, a->last_at);
     sqlite3_bind_int64(st, 14, now);
@@ -220,7 +212,7 @@ static xa_rc alert_list(void *ctx, const struct xa_alert_query *q, xa_alert_cb c
     }
     sqlite3_bind_int64(st, 1, q->id);
     sqlite3_bind_int(st, 2, q->status);
-    bind_text(st, 3, q->rule);
+    xa_sq_bind_text(st, 3, q->rule);
     sqlite3_bind_int(st, 4, q->min_severity);
     if (q->since != INT64_MIN)
         sqlite3_bind_int64(st, 5, q->since);
@@ -345,8 +337,8 @@ static xa_rc alert_update(void *ctx, int64_t id, int status, const char *who, co
         !(rc = prep(c, &st, "INSERT INTO alert_comments(alert, at, who, body) VALUES(?,?,?,?)", d))) {
         sqlite3_bind_int64(st, 1, id);
         sqlite3_bind_int64(st, 2, now);
-        bind_text(st, 3, who ? who : "");
-        bind_text(st, 4, comment);
+        xa_sq_bind_text(st, 3, who ? who : "");
+        xa_sq_bind_text(st, 4, comment);
         rc = step_done(c, st, d, "add alert comment");
     }
     if (own) {
@@ -365,7 +357,7 @@ static xa_rc cursor_get(void *ctx, const char *name, int64_t *seq, struct xa_dia
     xa_rc rc = prep(c, &st, "SELECT seq FROM consumer_cursors WHERE name = ?", d);
     if (rc)
         return rc;
-    bind_text(st, 1, name);
+    xa_sq_bind_text(st, 1, name);
     int r = sqlite3_step(st);
     *seq = r == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
     sqlite3_finalize(st);
@@ -385,7 +377,7 @@ static xa_rc cursor_set(void *ctx, const char *name, int64_t seq, struct xa_diag
                     d);
     if (rc)
         return rc;
-    bind_text(st, 1, name);
+    xa_sq_bind_text(st, 1, name);
     sqlite3_bind_int64(st, 2, seq);
     sqlite3_bind_int64(st, 3, xa_time_now());
     return step_done(c, st, d, "write consumer cursor");
@@ -398,7 +390,7 @@ static xa_rc state_load(void *ctx, const char *owner, xa_state_cb cb, void *ud, 
     xa_rc rc = prep(c, &st, "SELECT k, v FROM rule_state WHERE owner = ? ORDER BY k", d);
     if (rc)
         return rc;
-    bind_text(st, 1, owner);
+    xa_sq_bind_text(st, 1, owner);
     int r;
     while (!rc && (r = sqlite3_step(st)) == SQLITE_ROW)
         rc = cb(ud, col_text(st, 0), sqlite3_column_blob(st, 1),
@@ -418,8 +410,8 @@ static xa_rc state_put(void *ctx, const char *owner, const char *key, const void
     if (!len) {
         if ((rc = prep(c, &st, "DELETE FROM rule_state WHERE owner = ? AND k = ?", d)))
             return rc;
-        bind_text(st, 1, owner);
-        bind_text(st, 2, key);
+        xa_sq_bind_text(st, 1, owner);
+        xa_sq_bind_text(st, 2, key);
         return step_done(c, st, d, "delete detection state");
     }
     if ((rc = prep(c, &st,
@@ -428,8 +420,8 @@ static xa_rc state_put(void *ctx, const char *owner, const char *key, const void
                    " updated_at = excluded.updated_at",
                    d)))
         return rc;
-    bind_text(st, 1, owner);
-    bind_text(st, 2, key);
+    xa_sq_bind_text(st, 1, owner);
+    xa_sq_bind_text(st, 2, key);
     sqlite3_bind_blob(st, 3, data, (int)len, SQLITE_TRANSIENT);
     sqlite3_bind_int64(st, 4, xa_time_now());
     return step_done(c, st, d, "write detection state");
@@ -442,7 +434,7 @@ static xa_rc state_clear(void *ctx, const char *owner, struct xa_diag *d)
     xa_rc rc = prep(c, &st, "DELETE FROM rule_state WHERE owner = ?", d);
     if (rc)
         return rc;
-    bind_text(st, 1, owner);
+    xa_sq_bind_text(st, 1, owner);
     return step_done(c, st, d, "clear detection state");
 }
 

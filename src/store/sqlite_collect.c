@@ -47,14 +47,6 @@ static int64_t col_time(sqlite3_stmt *st, int i)
     return sqlite3_column_type(st, i) == SQLITE_NULL ? XA_TIME_NONE : sqlite3_column_int64(st, i);
 }
 
-static void bind_text(sqlite3_stmt *st, int i, const char *s)
-{
-    if (s)
-        sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
-    else
-        sqlite3_bind_null(st, i);
-}
-
 static xa_rc run(sqlite3 *db, sqlite3_stmt *st, struct xa_diag *d, const char *what)
 {
     int rc = sqlite3_step(st);
@@ -73,9 +65,9 @@ xa_rc xa_sqlite_blob_known(void *ctx, const char *tenant_id, const char *content
                            "content_id=?3",
                            -1, &st, NULL) != SQLITE_OK)
         return err(db, diag, "prepare");
-    bind_text(st, 1, tenant_id);
-    bind_text(st, 2, content_type);
-    bind_text(st, 3, content_id);
+    xa_sq_bind_text(st, 1, tenant_id);
+    xa_sq_bind_text(st, 2, content_type);
+    xa_sq_bind_text(st, 3, content_id);
     int rc = sqlite3_step(st);
     sqlite3_finalize(st);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
@@ -96,9 +88,9 @@ xa_rc xa_sqlite_blob_put(void *ctx, const struct xa_blob_entry *b, struct xa_dia
                            "expiration, records, stored_at) VALUES(?1,?2,?3,?4,?5,?6,?7)",
                            -1, &st, NULL) != SQLITE_OK)
         return err(db, diag, "prepare");
-    bind_text(st, 1, b->tenant_id);
-    bind_text(st, 2, b->content_type);
-    bind_text(st, 3, b->content_id);
+    xa_sq_bind_text(st, 1, b->tenant_id);
+    xa_sq_bind_text(st, 2, b->content_type);
+    xa_sq_bind_text(st, 3, b->content_id);
     bind_time(st, 4, b->created);
     bind_time(st, 5, b->expiration);
     sqlite3_bind_int64(st, 6, b->records);
@@ -124,8 +116,8 @@ xa_rc xa_sqlite_stream_put(void *ctx, const struct xa_stream_state *s, struct xa
                            "updated_at) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)",
                            -1, &st, NULL) != SQLITE_OK)
         return err(db, diag, "prepare");
-    bind_text(st, 1, s->tenant_id);
-    bind_text(st, 2, s->content_type);
+    xa_sq_bind_text(st, 1, s->tenant_id);
+    xa_sq_bind_text(st, 2, s->content_type);
     bind_time(st, 3, s->listed_until);
     bind_time(st, 4, s->window_start);
     bind_time(st, 5, s->server_now);
@@ -135,7 +127,7 @@ xa_rc xa_sqlite_stream_put(void *ctx, const struct xa_stream_state *s, struct xa
     sqlite3_bind_int64(st, 9, s->blobs_expired);
     sqlite3_bind_int64(st, 10, s->records);
     sqlite3_bind_int64(st, 11, s->duplicates);
-    bind_text(st, 12, s->last_error);
+    xa_sq_bind_text(st, 12, s->last_error);
     bind_time(st, 13, s->last_error_at);
     bind_time(st, 14, s->updated_at);
     return run(db, st, diag, "stream state");
@@ -153,7 +145,7 @@ xa_rc xa_sqlite_stream_list(void *ctx, const char *tenant_id, xa_stream_state_cb
                            "WHERE ?1 IS NULL OR tenant=?1 ORDER BY tenant, ctype",
                            -1, &st, NULL) != SQLITE_OK)
         return err(db, diag, "prepare");
-    bind_text(st, 1, tenant_id);
+    xa_sq_bind_text(st, 1, tenant_id);
     xa_rc x = XA_OK;
     int rc;
     while (!x && (rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -204,14 +196,14 @@ xa_rc xa_sqlite_gap_put(void *ctx, const struct xa_gap *g, struct xa_diag *diag)
             "tries=max(tries, excluded.tries), status=excluded.status, updated_at=excluded.updated_at",
             -1, &st, NULL) != SQLITE_OK)
         return err(db, diag, "prepare");
-    bind_text(st, 1, g->tenant_id);
-    bind_text(st, 2, g->content_type);
-    bind_text(st, 3, key);
-    bind_text(st, 4, blob ? g->content_id : NULL);
-    bind_text(st, 5, g->content_uri && *g->content_uri ? g->content_uri : NULL);
+    xa_sq_bind_text(st, 1, g->tenant_id);
+    xa_sq_bind_text(st, 2, g->content_type);
+    xa_sq_bind_text(st, 3, key);
+    xa_sq_bind_text(st, 4, blob ? g->content_id : NULL);
+    xa_sq_bind_text(st, 5, g->content_uri && *g->content_uri ? g->content_uri : NULL);
     bind_time(st, 6, g->start);
     bind_time(st, 7, g->end);
-    bind_text(st, 8, g->reason);
+    xa_sq_bind_text(st, 8, g->reason);
     bind_time(st, 9, g->deadline);
     sqlite3_bind_int64(st, 10, g->tries);
     sqlite3_bind_int(st, 11, (int)g->status);
@@ -231,7 +223,7 @@ xa_rc xa_sqlite_gap_list(void *ctx, const char *tenant_id, bool open_only, xa_ga
                            "ORDER BY deadline, id",
                            -1, &st, NULL) != SQLITE_OK)
         return err(db, diag, "prepare");
-    bind_text(st, 1, tenant_id);
+    xa_sq_bind_text(st, 1, tenant_id);
     sqlite3_bind_int(st, 2, open_only ? 1 : 0);
     xa_rc x = XA_OK;
     int rc;

@@ -116,6 +116,10 @@ xa_rc xa_sq_dberr(struct ctx *c, struct xa_diag *d, int rc, const char *what);
 xa_rc xa_sq_exec(struct ctx *c, const char *sql, struct xa_diag *d);
 /* Prepare *st once (persistent) unless already prepared. */
 xa_rc xa_sq_prep(struct ctx *c, sqlite3_stmt **st, const char *sql, struct xa_diag *d);
+/* XA_OK, or the error for writing to an archive opened read-only. */
+xa_rc xa_sq_writable(struct ctx *c, struct xa_diag *d);
+/* Bind s (copied) at i, or NULL when s is NULL. */
+void xa_sq_bind_text(sqlite3_stmt *st, int i, const char *s);
 /* Run a statement returning one integer (def when no row or NULL). */
 xa_rc xa_sq_query_int(struct ctx *c, const char *sql, int64_t def, int64_t *out,
                       struct xa_diag *d);

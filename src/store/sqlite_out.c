@@ -21,13 +21,6 @@ static xa_rc prep(struct ctx *c, const char *sql, sqlite3_stmt **st, struct xa_d
     return rc == SQLITE_OK ? XA_OK : xa_sq_dberr(c, d, rc, "prepare (forwarding tables)");
 }
 
-static xa_rc writable(struct ctx *c, struct xa_diag *d)
-{
-    if (c->readonly)
-        return xa_diag_set(d, XA_ERR_INVALID, "%s: archive was opened read-only", c->path);
-    return XA_OK;
-}
-
 static xa_rc run_write(struct ctx *c, sqlite3_stmt *st, const char *what, struct xa_diag *d)
 {
     int rc = sqlite3_step(st);
@@ -128,7 +121,7 @@ static xa_rc state_put(void *ctx, const struct xa_fwd_state *s, struct xa_diag *
 {
     struct ctx *c = ctx;
     sqlite3_stmt *st = NULL;
-    xa_rc rc = writable(c, d);
+    xa_rc rc = xa_sq_writable(c, d);
     if (!rc)
         rc = prep(c,
                   "INSERT OR REPLACE INTO fwd_state(dest, event_seq, alert_pos, alert_rev, sent,"
@@ -158,7 +151,7 @@ static xa_rc spool_add(void *ctx, const char *dest, const struct xa_fwd_msg *m,
 {
     struct ctx *c = ctx;
     sqlite3_stmt *st = NULL;
-    xa_rc rc = writable(c, d);
+    xa_rc rc = xa_sq_writable(c, d);
     if (!rc)
         rc = prep(c,
                   "INSERT INTO fwd_spool(dest, stream, pos, key, data, spooled_at)"
@@ -215,7 +208,7 @@ static xa_rc spool_remove(void *ctx, const char *dest, int64_t upto_id, struct x
 {
     struct ctx *c = ctx;
     sqlite3_stmt *st = NULL;
-    xa_rc rc = writable(c, d);
+    xa_rc rc = xa_sq_writable(c, d);
     if (!rc)
         rc = prep(c, "DELETE FROM fwd_spool WHERE dest=? AND id<=?", &st, d);
     if (rc)
@@ -229,7 +222,7 @@ static xa_rc forget(void *ctx, const char *dest, struct xa_diag *d)
 {
     struct ctx *c = ctx;
     sqlite3_stmt *st = NULL;
-    xa_rc rc = writable(c, d);
+    xa_rc rc = xa_sq_writable(c, d);
     if (!rc)
         rc = prep(c, "DELETE FROM fwd_spool WHERE dest=?", &st, d);
     if (rc)

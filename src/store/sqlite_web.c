@@ -13,14 +13,6 @@ static xa_rc prep(struct ctx *c, const char *sql, sqlite3_stmt **st, struct xa_d
     return rc == SQLITE_OK ? XA_OK : xa_sq_dberr(c, d, rc, "prepare (console tables)");
 }
 
-static void bind_text(sqlite3_stmt *st, int i, const char *s)
-{
-    if (s)
-        sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
-    else
-        sqlite3_bind_null(st, i);
-}
-
 static const char *col(sqlite3_stmt *st, int i)
 {
     const char *s = (const char *)sqlite3_column_text(st, i);
@@ -43,28 +35,21 @@ static xa_rc run_write(struct ctx *c, sqlite3_stmt *st, const char *what, bool n
     return r;
 }
 
-static xa_rc writable(struct ctx *c, struct xa_diag *d)
-{
-    if (c->readonly)
-        return xa_diag_set(d, XA_ERR_INVALID, "%s: archive was opened read-only", c->path);
-    return XA_OK;
-}
-
 /* ---- users ---- */
 
 static xa_rc user_put(void *ctx, const struct xa_web_user *u, struct xa_diag *d)
 {
     struct ctx *c = ctx;
     sqlite3_stmt *st = NULL;
-    xa_rc rc = writable(c, d);
+    xa_rc rc = xa_sq_writable(c, d);
     if (!rc)
         rc = prep(c, "INSERT INTO web_users(name, role, pw_hash, created_at) VALUES(?,?,?,?)",
                   &st, d);
     if (rc)
         return rc;
-    bind_text(st, 1, u->name);
+    xa_sq_bind_text(st, 1, u->name);
     sqlite3_bind_int(st, 2, u->role);
-    bind_text(st, 3, u->pw_hash);
+    xa_sq_bind_text(st, 3, u->pw_hash);
     sqlite3_bind_int64(st, 4, u->created_at);
     return run_write(c, st, "user", false, d);
 }
@@ -102,7 +87,7 @@ static xa_rc user_get(void *ctx, const char *name, user_cb cb, void *ud, struct 
                     &st, d);
     if (rc)
         return rc;
-    bind_text(st, 1, name);
+    xa_sq_bind_text(st, 1, name);
     return users_emit(c, st, cb, ud, true, d);
 }
 
@@ -120,7 +105,7 @@ static xa_rc user_list(void *ctx, user_cb cb, void *ud, struct xa_diag *d)
 static xa_rc user_delete(void *ctx, const char *name, struct xa_diag *d)
 {
     struct ctx *c = ctx;
-    xa_rc rc = writable(c, d);
+    xa_rc rc = xa_sq_writable(c, d);
     if (rc)
         return rc;
     if ((rc = xa_sq_exec(c, "SAVEPOINT web_user_delete", d)))
@@ -132,7 +117,7 @@ static xa_rc user_delete(void *ctx, const char *name, struct xa_diag *d)
         sqlite3_stmt *st = NULL;
         if ((rc = prep(c, sqls[i], &st, d)))
             break;
-        bind_text(st, 1, name);
+        xa_sq_bind_text(st, 1, name);
         rc = run_write(c, st, "user", i == 2, d);
     }
     if (rc) {
@@ -149,7 +134,7 @@ static xa_rc session_put(void *ctx, const struct xa_web_session *s, struct xa_di
 {
     struct ctx *c = ctx;
     sqlite3_stmt *st = NULL;
-    xa_rc rc = writable(c, d);
+    xa_rc rc = xa_sq_writable(c, d);
     if (!rc)
         rc = prep(c,
                   "INSERT OR REPLACE INTO web_sessions(id_hash, user, csrf, created_at, "
@@ -157,9 +142,9 @@ static xa_rc session_put(void *ctx, const struct xa_web_session *s, struct xa_di
                   &st, d);
     if (rc)
         return rc;
-    bind_text(st, 1, s->id_hash);
-    bind_text(st, 2, s->user);
-    bind_text(st, 3, s->csrf);
+    xa_sq_bind_text(st, 1, s->id_hash);
+    xa_sq_bind_text(st, 2, s->user);
+    xa_sq_bind_text(st, 3, s->csrf);
     sqlite3_bind_int64(st, 4, s->created_at);
     sqlite3_bind_int64(st, 5, s->expires_at);
     return run_write(c, st, "session", false, d);
@@ -177,7 +162,7 @@ static xa_rc session_get(void *ctx, const char *id_hash,
                    &st, d);
     if (r)
         return r;
-    bind_text(st, 1, id_hash);
+    xa_sq_bind_text(st, 1, id_hash);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
         struct xa_web_session s = {.id_hash = col(st, 0),
@@ -199,7 +184,7 @@ static xa_rc session_delete(void *ctx, const char *id_hash, int64_t now, struct 
 {
     struct ctx *c = ctx;
     sqlite3_stmt *st = NULL;
-    xa_rc rc = writable(c, d);
+    xa_rc rc = xa_sq_writable(c, d);
     if (!rc)
         rc = prep(c,
                   id_hash ? "DELETE FROM web_sessions WHERE id_hash = ?"
@@ -208,7 +193,7 @@ static xa_rc session_delete(void *ctx, const char *id_hash, int64_t now, struct 
     if (rc)
         return rc;
     if (id_hash)
-        bind_text(st, 1, id_hash);
+        xa_sq_bind_text(st, 1, id_hash);
     else
         sqlite3_bind_int64(st, 1, now);
     return run_write(c, st, "session", id_hash != NULL, d);
@@ -222,7 +207,7 @@ static xa_rc token_put(void *ctx, const struct xa_web_token *t, struct xa_diag *
 {
     struct ctx *c = ctx;
     sqlite3_stmt *st = NULL;
-    xa_rc rc = writable(c, d);
+    xa_rc rc = xa_sq_writable(c, d);
     if (!rc)
         rc = prep(c,
                   "INSERT INTO web_tokens(id, hash, user, label, created_at, expires_at) "
@@ -230,10 +215,10 @@ static xa_rc token_put(void *ctx, const struct xa_web_token *t, struct xa_diag *
                   &st, d);
     if (rc)
         return rc;
-    bind_text(st, 1, t->id);
-    bind_text(st, 2, t->hash);
-    bind_text(st, 3, t->user);
-    bind_text(st, 4, t->label ? t->label : "");
+    xa_sq_bind_text(st, 1, t->id);
+    xa_sq_bind_text(st, 2, t->hash);
+    xa_sq_bind_text(st, 3, t->user);
+    xa_sq_bind_text(st, 4, t->label ? t->label : "");
     sqlite3_bind_int64(st, 5, t->created_at);
     sqlite3_bind_int64(st, 6, t->expires_at);
     return run_write(c, st, "token", false, d);
@@ -277,7 +262,7 @@ static xa_rc token_get(void *ctx, const char *hash, const char *id, token_cb cb,
                     &st, d);
     if (rc)
         return rc;
-    bind_text(st, 1, hash ? hash : id);
+    xa_sq_bind_text(st, 1, hash ? hash : id);
     return tokens_emit(c, st, cb, ud, true, d);
 }
 
@@ -298,12 +283,12 @@ static xa_rc token_delete(void *ctx, const char *id, struct xa_diag *d)
 {
     struct ctx *c = ctx;
     sqlite3_stmt *st = NULL;
-    xa_rc rc = writable(c, d);
+    xa_rc rc = xa_sq_writable(c, d);
     if (!rc)
         rc = prep(c, "DELETE FROM web_tokens WHERE id = ?", &st, d);
     if (rc)
         return rc;
-    bind_text(st, 1, id);
+    xa_sq_bind_text(st, 1, id);
     return run_write(c, st, "token", true, d);
 }
 
