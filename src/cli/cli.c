@@ -131,7 +131,7 @@ int xa_cli_open_store(struct xa_cli *cli, bool readonly, struct xa_store *st)
         fprintf(stderr, "exoaudit: no archive location (set --db or $EXOAUDIT_DB)\n");
         return XA_EXIT_USAGE;
     }
-    if (readonly && access(path, F_OK) != 0) {
+    if (readonly && !xa_store_is_clickhouse(path) && access(path, F_OK) != 0) {
         fprintf(stderr, "exoaudit: %s: no archive there yet (run 'exoaudit import' first)\n", path);
         return XA_EXIT_FAIL;
     }

@@ -3,7 +3,7 @@
 #include "cli/common.h"
 #include "cli/selfaudit.h"
 #include "collect/collector.h"
-#include "collect/http.h"
+#include "core/http.h"
 #include "core/log.h"
 #include "core/xtime.h"
 #include "out/out.h"

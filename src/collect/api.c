@@ -1,7 +1,7 @@
 /* api.c - Management Activity API contract (see api.h). */
 #include "collect/api.h"
 
-#include "collect/http.h"
+#include "core/http.h"
 #include "core/str.h"
 #include "core/xtime.h"
 #include "parse/json.h"

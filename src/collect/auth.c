@@ -1,7 +1,7 @@
 /* auth.c - client-credentials tokens (see auth.h). */
 #include "collect/auth.h"
 
-#include "collect/http.h"
+#include "core/http.h"
 #include "core/buf.h"
 #include "core/xtime.h"
 #include "parse/json.h"

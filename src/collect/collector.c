@@ -1,7 +1,7 @@
 /* collector.c - the live collector (see collector.h and docs/COLLECTOR.md). */
 #include "collect/collector.h"
 
-#include "collect/http.h"
+#include "core/http.h"
 #include "collect/throttle.h"
 #include "core/arena.h"
 #include "core/buf.h"

@@ -6,7 +6,8 @@
 
 xa_rc xa_store_open(const struct xa_store_cfg *cfg, struct xa_store *out, struct xa_diag *diag)
 {
-    const struct xa_store_ops *ops = &xa_store_sqlite_ops;
+    const struct xa_store_ops *ops =
+        xa_store_is_clickhouse(cfg->location) ? &xa_store_clickhouse_ops : &xa_store_sqlite_ops;
     void *ctx = NULL;
     xa_rc rc = ops->open(cfg, &ctx, diag);
     if (rc)

@@ -491,8 +491,14 @@ struct xa_store {
 };
 
 extern const struct xa_store_ops xa_store_sqlite_ops;
+extern const struct xa_store_ops xa_store_clickhouse_ops;
 
-/* Open the backend that fits cfg->location (SQLite for a path). Creates and migrates
+/* True when location names a ClickHouse archive ("clickhouse://" or "clickhouses://",
+ * docs/CLICKHOUSE.md); anything else is a SQLite file path. */
+bool xa_store_is_clickhouse(const char *location);
+
+/* Open the backend that fits cfg->location (ClickHouse for a clickhouse:// URL, SQLite
+ * for a path). Creates and migrates
  * the archive unless readonly. */
 xa_rc xa_store_open(const struct xa_store_cfg *cfg, struct xa_store *out, struct xa_diag *diag);
 void xa_store_close(struct xa_store *s);

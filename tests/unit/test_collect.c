@@ -18,7 +18,7 @@
 
 #include "collect/api.h"
 #include "collect/collector.h"
-#include "collect/http.h"
+#include "core/http.h"
 #include "collect/jwt.h"
 #include "collect/throttle.h"
 #include "core/buf.h"

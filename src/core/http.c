@@ -1,5 +1,5 @@
 /* http.c - libcurl behind xa_http (see http.h). The only file that includes curl. */
-#include "collect/http.h"
+#include "core/http.h"
 
 #include "core/str.h"
 #include "core/xtime.h"
@@ -66,6 +66,8 @@ static size_t on_header(char *p, size_t size, size_t nmemb, void *ud)
     struct xa_http_resp *r = &x->req->resp;
     if (n >= 5 && memcmp(p, "HTTP/", 5) == 0) { /* a new response (redirect, 100) */
         r->retry_after[0] = r->next_page[0] = r->content_type[0] = '\0';
+        const char *sp = memchr(p, ' ', n); /* the status, known before the body arrives */
+        r->status = sp && (size_t)(sp - p) + 4 <= n ? strtol(sp + 1, NULL, 10) : 0;
         r->received_mono = xa_time_mono();
         return n;
     }
@@ -152,6 +154,10 @@ static xa_rc xfer_new(struct xa_http_req *req, struct xfer **out, struct xa_diag
         snprintf(x->auth, n, "Authorization: Bearer %s", req->bearer);
         x->hdrs = curl_slist_append(x->hdrs, x->auth);
     }
+    for (size_t i = 0; i < req->n_headers && x->hdrs; i++)
+        x->hdrs = curl_slist_append(x->hdrs, req->headers[i]);
+    if (req->ca_file)
+        curl_easy_setopt(e, CURLOPT_CAINFO, req->ca_file);
     if (req->method && strcmp(req->method, "POST") == 0) {
         curl_easy_setopt(e, CURLOPT_POST, 1L);
         curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)req->body_len);

@@ -1,4 +1,4 @@
-/* http.h - HTTP client for the collector: the only file that includes libcurl.
+/* http.h - HTTP client (collector, ClickHouse store): the only core file that includes libcurl.
  *
  * Two ways to run requests: xa_http_perform() runs one request to its end (token,
  * subscription and listing calls); struct xa_http runs many at once over libcurl's
@@ -8,8 +8,8 @@
  * Request URLs and bearer tokens are never logged.
  * Thread safety: call xa_http_global_init() once before any thread uses this module;
  * a struct xa_http belongs to one thread; xa_http_perform() is thread-safe. */
-#ifndef XA_COLLECT_HTTP_H
-#define XA_COLLECT_HTTP_H
+#ifndef XA_CORE_HTTP_H
+#define XA_CORE_HTTP_H
 
 #include "core/rc.h"
 
@@ -40,6 +40,9 @@ struct xa_http_req {
     size_t body_len;
     const char *content_type; /* of the POST body */
     const char *bearer;       /* access token for "Authorization: Bearer", NULL = none */
+    const char *const *headers; /* more "Name: value" lines (may carry secrets: never logged) */
+    size_t n_headers;
+    const char *ca_file;      /* PEM bundle to trust instead of the system store, or NULL */
     long timeout_ms;          /* whole transfer, 0 = 120 s */
     xa_http_sink sink;        /* body bytes; NULL = discard */
     void *sink_ud;

@@ -1,0 +1,2220 @@
+/* clickhouse.c - the ClickHouse archive backend (docs/CLICKHOUSE.md).
+ *
+ * Events, quarantine, duplicate counts and integrity checkpoints live in ClickHouse; the
+ * small transactional state of one writer (collector ledger, streams, gaps, alerts,
+ * forwarding cursors, console accounts, and this backend's own stream head) lives in a
+ * SQLite "state" file beside it, reached through the SQLite backend's ops.
+ *
+ * Exactly once without transactions in ClickHouse:
+ * - identity is (tenant, record id); put() looks the identity up in an in-memory set that
+ *   is filled per (tenant, 6-hour bucket of occurred_at) from ClickHouse on first use, so a
+ *   record already archived (by any earlier run) is a duplicate, counted and not stored;
+ * - rows are sent in RowBinary batches during the transaction and at commit, BEFORE the
+ *   state file commits (the collector's blob ledger). A crash in between leaves rows in
+ *   ClickHouse that the state does not know: at the next open they are adopted (their
+ *   chain is checked and the head moved past them) and the collector, fetching the blob
+ *   again, finds every record already there;
+ * - a retried insert can only repeat rows byte for byte (same seq): the table is a
+ *   ReplacingMergeTree on (tenant, occurred_at, record id) and every read collapses
+ *   (tenant, record id) with LIMIT 1 BY, so no search ever shows a record twice.
+ * seq: (stream number << 40) + n, n counting from 1 per writer stream; the hash chain and
+ * signed checkpoints are kept per stream. */
+#include "store/ch_http.h"
+#include "store/integrity.h"
+#include "store/sqlite_codec.h"
+#include "store/store.h"
+
+#include "core/config.h"
+#include "core/log.h"
+#include "core/str.h"
+#include "core/xtime.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define SEQ_SHIFT 40
+#define SEQ_LOCAL_MASK (((int64_t)1 << SEQ_SHIFT) - 1)
+#define BUCKET_US ((int64_t)6 * 3600 * 1000000)
+#define FLUSH_BYTES ((size_t)8 << 20)  /* events batch sent during a transaction */
+#define CACHE_MAX ((size_t)4 << 20)    /* identities kept before the set is dropped */
+#define DOC_MAX (16 * 1024)
+#define MIN_VERSION 18016              /* 18.16 */
+#define SCHEMA_VERSION 1
+#define STATE_OWNER "clickhouse"
+
+static const char EV_COLS[] = "tenant, rid, at, seq, stream, rtype, flags, op, actor, mbx, wl, "
+                              "ip, obj, doc, body, chain";
+/* what a read needs to rebuild an event */
+static const char EV_READ[] = "tenant, rid, at, seq, rtype, flags, op, actor, mbx, wl, ip, body";
+static const char EV_TYPES[] = "SSqqiqSSSSSS";
+
+/* ---- identity set --------------------------------------------------------------------- */
+
+struct idset {
+    unsigned char (*k)[16]; /* all-zero = empty slot */
+    size_t n, cap;          /* cap: power of two */
+    struct bkt { uint64_t tenant; int64_t b; } *loaded;
+    size_t n_loaded, cap_loaded;
+};
+
+static void idset_clear(struct idset *s)
+{
+    free(s->k);
+    free(s->loaded);
+    memset(s, 0, sizeof(*s));
+}
+
+static bool idset_has(const struct idset *s, const unsigned char key[16])
+{
+    if (!s->cap)
+        return false;
+    uint64_t h;
+    memcpy(&h, key, 8);
+    for (size_t i = h & (s->cap - 1);; i = (i + 1) & (s->cap - 1)) {
+        static const unsigned char zero[16];
+        if (memcmp(s->k[i], zero, 16) == 0)
+            return false;
+        if (memcmp(s->k[i], key, 16) == 0)
+            return true;
+    }
+}
+
+static xa_rc idset_add(struct idset *s, const unsigned char key[16])
+{
+    if ((s->n + 1) * 2 > s->cap) {
+        size_t ncap = s->cap ? s->cap * 2 : 4096;
+        unsigned char(*nk)[16] = calloc(ncap, 16);
+        if (!nk)
+            return XA_ERR_NOMEM;
+        for (size_t i = 0; i < s->cap; i++) {
+            static const unsigned char zero[16];
+            if (memcmp(s->k[i], zero, 16) == 0)
+                continue;
+            uint64_t h;
+            memcpy(&h, s->k[i], 8);
+            size_t j = h & (ncap - 1);
+            while (memcmp(nk[j], zero, 16) != 0)
+                j = (j + 1) & (ncap - 1);
+            memcpy(nk[j], s->k[i], 16);
+        }
+        free(s->k);
+        s->k = nk;
+        s->cap = ncap;
+    }
+    uint64_t h;
+    memcpy(&h, key, 8);
+    size_t i = h & (s->cap - 1);
+    static const unsigned char zero[16];
+    while (memcmp(s->k[i], zero, 16) != 0) {
+        if (memcmp(s->k[i], key, 16) == 0)
+            return XA_OK;
+        i = (i + 1) & (s->cap - 1);
+    }
+    memcpy(s->k[i], key, 16);
+    s->n++;
+    return XA_OK;
+}
+
+static bool idset_loaded(const struct idset *s, uint64_t tenant, int64_t b)
+{
+    for (size_t i = s->n_loaded; i-- > 0;)
+        if (s->loaded[i].tenant == tenant && s->loaded[i].b == b)
+            return true;
+    return false;
+}
+
+/* 128 bits of SHA-256(tenant NUL rid): collisions are out of reach (about 2^64 records). */
+static void id_key(const char *tenant, const char *rid, unsigned char out[16])
+{
+    size_t a = strlen(tenant), b = strlen(rid);
+    char stackbuf[512];
+    char *p = a + b + 1 <= sizeof(stackbuf) ? stackbuf : malloc(a + b + 1);
+    unsigned char h[32];
+    if (!p) { /* cannot happen in practice; hash the parts chained instead */
+        unsigned char t[32];
+        xa_int_sha256(tenant, a, t);
+        xa_int_sha256(rid, b, h);
+        for (int i = 0; i < 16; i++)
+            h[i] ^= t[i];
+    } else {
+        memcpy(p, tenant, a);
+        p[a] = '\0';
+        memcpy(p + a + 1, rid, b);
+        xa_int_sha256(p, a + b + 1, h);
+        if (p != stackbuf)
+            free(p);
+    }
+    memcpy(out, h, 16);
+    static const unsigned char zero[16];
+    if (memcmp(out, zero, 16) == 0)
+        out[0] = 1; /* zero marks an empty slot */
+}
+
+static uint64_t tenant_tag(const char *tenant)
+{
+    unsigned char h[32];
+    xa_int_sha256(tenant, strlen(tenant), h);
+    uint64_t v;
+    memcpy(&v, h, 8);
+    return v;
+}
+
+static int64_t floor_div(int64_t a, int64_t b)
+{
+    int64_t q = a / b;
+    return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+/* ---- the context ---------------------------------------------------------------------- */
+
+struct head {
+    int64_t n;                 /* last local sequence number used */
+    unsigned char chain[32];
+    int64_t qn;                /* last quarantine number */
+    int64_t ck_id, ck_seq;     /* last checkpoint */
+    unsigned char ck_hash[32]; /* H(last checkpoint message) */
+};
+
+struct chx {
+    struct xa_ch_conn conn;
+    char *db, *cluster;
+    bool readonly;
+    char tbl_ev[160], tbl_q[160], tbl_dup[160], tbl_ck[160], tbl_streams[160];
+    char settings[160];
+    struct xa_store state;     /* ops NULL when there is no state file (read-only use) */
+    /* writer stream */
+    uint32_t stream;           /* 0 until allocated */
+    char stream_id[33];
+    struct head cur, com, sent; /* current, last committed, last sent to ClickHouse */
+    bool in_txn;
+    /* integrity */
+    bool integrity;
+    struct xa_int_key *key;
+    char fpr[65];
+    uint64_t ck_records;
+    int64_t ck_us, ck_mono;
+    char *ck_file;
+    struct xa_buf ck_ext;
+    /* pending rows */
+    struct xa_buf ins, qins, dins;
+    size_t n_ins;
+    struct idset ids;
+    /* scratch */
+    struct xa_buf sql, body, doc, text;
+    struct xa_arena arena;
+};
+
+static xa_rc run_text(struct chx *c, int node, const char *sql, struct xa_diag *d)
+{
+    return xa_ch_run(&c->conn, node, sql, NULL, 0, c->settings, true, NULL, NULL, NULL, &c->text, d);
+}
+
+static xa_rc need_state(struct chx *c, struct xa_diag *d)
+{
+    if (c->state.ops)
+        return XA_OK;
+    return xa_diag_set(d, XA_ERR_UNSUPPORTED,
+                       "clickhouse: this operation needs the writer's state file (state=PATH), "
+                       "which is not there (read-only use)");
+}
+
+/* ---- location ------------------------------------------------------------------------- */
+
+static int hexval(int ch)
+{
+    if (ch >= '0' && ch <= '9')
+        return ch - '0';
+    ch = tolower(ch);
+    return ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : -1;
+}
+
+static char *pct_decode(const char *s, size_t n)
+{
+    char *o = malloc(n + 1);
+    if (!o)
+        return NULL;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '%' && i + 2 < n + 0 + 1 && i + 2 < n + 1 && hexval(s[i + 1]) >= 0 &&
+            i + 2 < n && hexval(s[i + 2]) >= 0) {
+            o[k++] = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
+            i += 2;
+        } else {
+            o[k++] = s[i];
+        }
+    }
+    o[k] = '\0';
+    return o;
+}
+
+bool xa_store_is_clickhouse(const char *location)
+{
+    return location && (strncmp(location, "clickhouse://", 13) == 0 ||
+                        strncmp(location, "clickhouses://", 14) == 0);
+}
+
+static bool ident_ok(const char *s)
+{
+    if (!s || !*s || strlen(s) > 64)
+        return false;
+    for (; *s; s++)
+        if (!isalnum((unsigned char)*s) && *s != '_')
+            return false;
+    return true;
+}
+
+static bool loopback(const char *host, size_t n)
+{
+    return (n == 9 && memcmp(host, "localhost", 9) == 0) || (n >= 4 && memcmp(host, "127.", 4) == 0) ||
+           (n == 5 && memcmp(host, "[::1]", 5) == 0);
+}
+
+struct loc {
+    char *state, *password_file;
+    bool plain_ok;
+};
+
+static xa_rc read_secret(const char *path, char **out, struct xa_diag *d)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return xa_diag_set(d, XA_ERR_CONFIG, "clickhouse: password_file %s: %s", path, strerror(errno));
+    struct stat st;
+    if (fstat(fd, &st) == 0 && (st.st_mode & 077)) {
+        close(fd);
+        return xa_diag_set(d, XA_ERR_CONFIG,
+                           "clickhouse: password_file %s is readable by others (chmod 600)", path);
+    }
+    char buf[1024];
+    ssize_t n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    if (n < 0)
+        return xa_diag_set(d, XA_ERR_CONFIG, "clickhouse: password_file %s: %s", path, strerror(errno));
+    while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+        n--;
+    buf[n] = '\0';
+    *out = strdup(buf);
+    volatile char *p = buf;
+    for (size_t i = 0; i < sizeof(buf); i++)
+        p[i] = 0;
+    return *out ? XA_OK : xa_diag_set(d, XA_ERR_NOMEM, "out of memory");
+}
+
+/* clickhouse[s]://[user@]host:port[,host:port...]/database[?key=value&...] */
+static xa_rc parse_location(struct chx *c, const char *loc, struct loc *o, struct xa_diag *d)
+{
+    bool tls = strncmp(loc, "clickhouses://", 14) == 0;
+    const char *p = loc + (tls ? 14 : 13);
+    const char *slash = strchr(p, '/');
+    const char *q = strchr(p, '?');
+    if (!slash || (q && q < slash))
+        return xa_diag_set(d, XA_ERR_CONFIG,
+                           "clickhouse location must be clickhouse://host:port/database");
+    const char *at = memchr(p, '@', (size_t)(slash - p));
+    char *user = NULL;
+    if (at) {
+        user = pct_decode(p, (size_t)(at - p));
+        p = at + 1;
+    }
+    const char *hosts = p;
+    size_t hl = (size_t)(slash - hosts);
+    const char *dbs = slash + 1;
+    size_t dl = q ? (size_t)(q - dbs) : strlen(dbs);
+    c->db = pct_decode(dbs, dl);
+    xa_rc rc = XA_OK;
+    if (!c->db || !ident_ok(c->db))
+        rc = xa_diag_set(d, XA_ERR_CONFIG, "clickhouse: database name must be [A-Za-z0-9_]+");
+    for (const char *h = hosts; !rc && h < hosts + hl;) {
+        const char *comma = memchr(h, ',', (size_t)(hosts + hl - h));
+        size_t n = comma ? (size_t)(comma - h) : (size_t)(hosts + hl - h);
+        if (!n || c->conn.n_urls == XA_CH_MAX_NODES) {
+            rc = xa_diag_set(d, XA_ERR_CONFIG, "clickhouse: bad host list");
+            break;
+        }
+        const char *colon = NULL;
+        for (size_t i = n; i-- > 0;)
+            if (h[i] == ':') {
+                colon = h + i;
+                break;
+            }
+        char *u = malloc(n + 16);
+        if (!u) {
+            rc = xa_diag_set(d, XA_ERR_NOMEM, "out of memory");
+            break;
+        }
+        snprintf(u, n + 16, "%s://%.*s%s", tls ? "https" : "http", (int)n, h,
+                 colon && colon[1] != ']' ? "" : (tls ? ":8443" : ":8123"));
+        c->conn.urls[c->conn.n_urls++] = u;
+        if (!tls && !loopback(h, colon && colon[1] != ']' ? (size_t)(colon - h) : n))
+            o->plain_ok = o->plain_ok; /* checked after the parameters are known */
+        h += n + (comma ? 1 : 0);
+    }
+    if (!rc && !c->conn.n_urls)
+        rc = xa_diag_set(d, XA_ERR_CONFIG, "clickhouse: no host");
+    bool allow_plain = false;
+    for (const char *a = q ? q + 1 : NULL; !rc && a && *a;) {
+        const char *amp = strchr(a, '&');
+        size_t n = amp ? (size_t)(amp - a) : strlen(a);
+        const char *eq = memchr(a, '=', n);
+        size_t kl = eq ? (size_t)(eq - a) : n;
+        char *val = eq ? pct_decode(eq + 1, n - kl - 1) : strdup("");
+        if (!val) {
+            rc = xa_diag_set(d, XA_ERR_NOMEM, "out of memory");
+            break;
+        }
+#define KEY(s) (kl == strlen(s) && memcmp(a, s, kl) == 0)
+        if (KEY("cluster")) {
+            free(c->cluster);
+            c->cluster = val;
+            if (*val && !ident_ok(val))
+                rc = xa_diag_set(d, XA_ERR_CONFIG, "clickhouse: cluster name must be [A-Za-z0-9_]+");
+        } else if (KEY("state")) {
+            free(o->state);
+            o->state = val;
+        } else if (KEY("password_file")) {
+            free(o->password_file);
+            o->password_file = val;
+        } else if (KEY("ca_file")) {
+            free(c->conn.ca_file);
+            c->conn.ca_file = val;
+        } else if (KEY("timeout_s")) {
+            c->conn.timeout_ms = atol(val) * 1000L;
+            free(val);
+        } else if (KEY("allow_plain_http")) {
+            allow_plain = strcmp(val, "1") == 0 || strcmp(val, "true") == 0;
+            free(val);
+        } else {
+            rc = xa_diag_set(d, XA_ERR_CONFIG, "clickhouse: unknown location parameter '%.*s'",
+                             (int)kl, a);
+            free(val);
+        }
+#undef KEY
+        a = amp ? amp + 1 : NULL;
+    }
+    if (!rc && !tls && !allow_plain)
+        for (size_t i = 0; i < c->conn.n_urls && !rc; i++) {
+            const char *h = c->conn.urls[i] + 7;
+            const char *colon = strrchr(h, ':');
+            if (!loopback(h, colon ? (size_t)(colon - h) : strlen(h)))
+                rc = xa_diag_set(d, XA_ERR_CONFIG,
+                                 "clickhouse: plain HTTP to %s would send the password and the "
+                                 "audit data in clear; use clickhouses:// (TLS) or add "
+                                 "allow_plain_http=1",
+                                 h);
+        }
+    if (!rc && user) {
+        size_t n = strlen(user) + 32;
+        if (!(c->conn.user_hdr = malloc(n)))
+            rc = xa_diag_set(d, XA_ERR_NOMEM, "out of memory");
+        else
+            snprintf(c->conn.user_hdr, n, "X-ClickHouse-User: %s", user);
+        for (char *s = user; *s && !rc; s++)
+            if (*s == '\r' || *s == '\n')
+                rc = xa_diag_set(d, XA_ERR_CONFIG, "clickhouse: bad user name");
+    }
+    free(user);
+    if (!rc && o->password_file) {
+        char *pw = NULL;
+        if (!(rc = read_secret(o->password_file, &pw, d))) {
+            size_t n = strlen(pw) + 32;
+            if (strpbrk(pw, "\r\n"))
+                rc = xa_diag_set(d, XA_ERR_CONFIG, "clickhouse: password has a line break");
+            else if (!(c->conn.key_hdr = malloc(n)))
+                rc = xa_diag_set(d, XA_ERR_NOMEM, "out of memory");
+            else
+                snprintf(c->conn.key_hdr, n, "X-ClickHouse-Key: %s", pw);
+            volatile char *v = pw;
+            while (*v)
+                *v++ = 0;
+            free(pw);
+        }
+    }
+    return rc;
+}
+
+/* ---- schema --------------------------------------------------------------------------- */
+
+/* Tables of version 1. %1$s database, %2$s suffix of the local table ("" single node,
+ * "_local" in a cluster). */
+static const char *const DDL_LOCAL[] = {
+    "CREATE TABLE IF NOT EXISTS %1$s.events%2$s (tenant String, rid String, at Int64, seq Int64,"
+    " stream UInt32, rtype Int32, flags Int64, op String, actor String, mbx String, wl String,"
+    " ip String, obj String, doc String, body String, chain FixedString(32))"
+    " ENGINE = ReplacingMergeTree"
+    " PARTITION BY toYYYYMM(toDateTime(intDiv(greatest(least(at, 4102444800000000), 0), 1000000)))"
+    " ORDER BY (tenant, at, rid)",
+    "CREATE TABLE IF NOT EXISTS %1$s.quarantine%2$s (id Int64, at Int64, stream UInt32,"
+    " source String, line Int64, off Int64, reason String, data String)"
+    " ENGINE = MergeTree PARTITION BY toYYYYMM(toDateTime(intDiv(greatest(least(at, 4102444800000000), 0), 1000000)))"
+    " ORDER BY (at, id)",
+    "CREATE TABLE IF NOT EXISTS %1$s.dups%2$s (tenant String, rid String, n UInt64)"
+    " ENGINE = SummingMergeTree(n) ORDER BY (tenant, rid)",
+    "CREATE TABLE IF NOT EXISTS %1$s.checkpoints%2$s (stream UInt32, id Int64, seq Int64,"
+    " msg String, sig String) ENGINE = ReplacingMergeTree ORDER BY (stream, id)",
+    "CREATE TABLE IF NOT EXISTS %1$s.streams%2$s (stream UInt32, uuid String, host String,"
+    " created Int64, pubkey String) ENGINE = MergeTree ORDER BY (stream, uuid)",
+};
+static const char *const TABLES[] = {"events", "quarantine", "dups", "checkpoints", "streams"};
+static const char *const SHARD_KEY[] = {"cityHash64(tenant, rid)", "rand()", "cityHash64(tenant, rid)",
+                                        "stream", "stream"};
+
+static xa_rc check_version(struct chx *c, size_t node, struct xa_diag *d)
+{
+    xa_rc rc = run_text(c, (int)node, "SELECT version()", d);
+    if (rc)
+        return rc;
+    int major = 0, minor = 0;
+    if (!c->text.data || sscanf(c->text.data, "%d.%d", &major, &minor) != 2)
+        return xa_diag_set(d, XA_ERR_DB, "clickhouse: node %zu: cannot read the server version", node + 1);
+    if (major * 1000 + minor < MIN_VERSION)
+        return xa_diag_set(d, XA_ERR_UNSUPPORTED,
+                           "clickhouse: node %zu runs ClickHouse %d.%d; exoaudit needs 18.16 or newer",
+                           node + 1, major, minor);
+    return XA_OK;
+}
+
+static xa_rc create_schema(struct chx *c, struct xa_diag *d)
+{
+    bool cl = c->cluster && *c->cluster;
+    xa_rc rc = XA_OK;
+    for (size_t node = 0; node < c->conn.n_urls && !rc; node++) {
+        xa_buf_reset(&c->sql);
+        if ((rc = xa_buf_printf(&c->sql, "CREATE DATABASE IF NOT EXISTS %s", c->db)) ||
+            (rc = run_text(c, (int)node, c->sql.data, d)))
+            break;
+        for (size_t t = 0; t < sizeof(TABLES) / sizeof(TABLES[0]) && !rc; t++) {
+            xa_buf_reset(&c->sql);
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral" /* DDL_LOCAL: constant strings above */
+            if ((rc = xa_buf_printf(&c->sql, DDL_LOCAL[t], c->db, cl ? "_local" : "")))
+                break;
+#pragma GCC diagnostic pop
+            if ((rc = run_text(c, (int)node, c->sql.data, d)))
+                break;
+            if (cl) {
+                xa_buf_reset(&c->sql);
+                rc = xa_buf_printf(&c->sql,
+                                   "CREATE TABLE IF NOT EXISTS %1$s.%2$s AS %1$s.%2$s_local"
+                                   " ENGINE = Distributed(%3$s, %1$s, %2$s_local, %4$s)",
+                                   c->db, TABLES[t], c->cluster, SHARD_KEY[t]);
+                if (!rc)
+                    rc = run_text(c, (int)node, c->sql.data, d);
+            }
+        }
+    }
+    return rc;
+}
+
+static xa_rc check_schema(struct chx *c, struct xa_diag *d)
+{
+    xa_buf_reset(&c->sql);
+    xa_rc rc = xa_buf_printf(&c->sql, "EXISTS TABLE %s", c->tbl_ev);
+    if (!rc)
+        rc = run_text(c, -1, c->sql.data, d);
+    if (rc)
+        return rc;
+    if (!c->text.data || c->text.data[0] != '1')
+        return xa_diag_set(d, XA_ERR_NOTFOUND,
+                           "clickhouse: database %s has no exoaudit archive yet (run 'exoaudit "
+                           "import' first)",
+                           c->db);
+    return XA_OK;
+}
+
+/* ---- writer stream head (kept in the state file) -------------------------------------- */
+
+struct head_rec {
+    char magic[8];
+    uint32_t stream;
+    char stream_id[33];
+    struct head h;
+};
+
+static xa_rc head_load_cb(void *ud, const char *key, const void *data, size_t len)
+{
+    struct head_rec *r = ud;
+    if (strcmp(key, "head") == 0 && len == sizeof(*r) && memcmp(data, "xach1\0\0", 8) == 0)
+        memcpy(r, data, sizeof(*r));
+    return XA_OK;
+}
+
+static xa_rc head_save(struct chx *c, struct xa_diag *d)
+{
+    struct head_rec r;
+    memset(&r, 0, sizeof(r));
+    memcpy(r.magic, "xach1\0\0", 8);
+    r.stream = c->stream;
+    memcpy(r.stream_id, c->stream_id, sizeof(r.stream_id));
+    r.h = c->cur;
+    return c->state.ops->alerts->state_put(c->state.ctx, STATE_OWNER, "head", &r, sizeof(r), d);
+}
+
+struct one_int {
+    int64_t v;
+    bool any;
+};
+
+static xa_rc one_int_cb(void *ud, const struct xa_ch_val *v)
+{
+    struct one_int *o = ud;
+    o->v = v[0].i;
+    o->any = true;
+    return XA_OK;
+}
+
+struct uuid_first {
+    char first[33];
+};
+
+static xa_rc uuid_first_cb(void *ud, const struct xa_ch_val *v)
+{
+    struct uuid_first *u = ud;
+    if (!u->first[0])
+        snprintf(u->first, sizeof(u->first), "%s", v[0].s);
+    return XA_OK;
+}
+
+static xa_rc stream_register(struct chx *c, struct xa_diag *d)
+{
+    unsigned char rnd[16];
+    xa_rc rc = xa_int_random(rnd, sizeof(rnd));
+    if (rc)
+        return xa_diag_set(d, rc, "no randomness");
+    xa_int_hex(rnd, 16, c->stream_id);
+    char host[128] = "";
+    gethostname(host, sizeof(host) - 1);
+    struct xa_buf pem;
+    xa_buf_init(&pem, 0);
+    if (c->key)
+        xa_int_key_public_pem(c->key, &pem);
+    for (int attempt = 0; attempt < 16; attempt++) {
+        struct one_int mx = {0, false};
+        xa_buf_reset(&c->sql);
+        xa_buf_printf(&c->sql, "SELECT toInt64(max(stream)) FROM %s FORMAT RowBinary", c->tbl_streams);
+        if ((rc = xa_ch_run(&c->conn, -1, c->sql.data, NULL, 0, c->settings, true, "q", one_int_cb,
+                            &mx, NULL, d)))
+            break;
+        uint32_t no = (uint32_t)mx.v + 1 + (uint32_t)attempt;
+        if (no >= (1u << 22)) {
+            rc = xa_diag_set(d, XA_ERR_LIMIT, "clickhouse: too many writer streams");
+            break;
+        }
+        struct xa_buf row;
+        xa_buf_init(&row, 0);
+        xa_ch_put_u32(&row, no);
+        xa_ch_put_str(&row, c->stream_id, 32);
+        xa_ch_put_str(&row, host, strlen(host));
+        xa_ch_put_i64(&row, xa_time_now());
+        rc = xa_ch_put_str(&row, pem.data ? pem.data : "", pem.len);
+        xa_buf_reset(&c->sql);
+        xa_buf_printf(&c->sql, "INSERT INTO %s (stream, uuid, host, created, pubkey) FORMAT RowBinary",
+                      c->tbl_streams);
+        if (!rc)
+            rc = xa_ch_run(&c->conn, -1, c->sql.data, row.data, row.len, c->settings, true, NULL,
+                           NULL, NULL, &c->text, d);
+        xa_buf_release(&row);
+        if (rc)
+            break;
+        /* two writers may have picked the same number: the smaller uuid keeps it */
+        struct uuid_first u = {""};
+        xa_buf_reset(&c->sql);
+        xa_buf_printf(&c->sql, "SELECT uuid FROM %s WHERE stream = %u ORDER BY uuid LIMIT 1 FORMAT RowBinary",
+                      c->tbl_streams, no);
+        if ((rc = xa_ch_run(&c->conn, -1, c->sql.data, NULL, 0, c->settings, true, "S",
+                            uuid_first_cb, &u, NULL, d)))
+            break;
+        if (strcmp(u.first, c->stream_id) == 0) {
+            c->stream = no;
+            break;
+        }
+    }
+    xa_buf_release(&pem);
+    if (!rc && !c->stream)
+        rc = xa_diag_set(d, XA_ERR_DB, "clickhouse: could not allocate a writer stream number");
+    return rc;
+}
+
+/* ---- rows <-> events ------------------------------------------------------------------ */
+
+static xa_rc row_to_event(struct chx *c, const struct xa_ch_val *v, struct xa_event *ev,
+                          struct xa_diag *d)
+{
+    xa_event_init(ev);
+    ev->tenant_id = v[0].s;
+    ev->record_id = v[1].s;
+    ev->occurred_at = v[2].i;
+    ev->seq = v[3].i;
+    ev->record_type = (int)v[4].i;
+    xa_sqlc_flags_unpack(v[5].i, ev);
+    ev->operation = *v[6].s ? v[6].s : NULL;
+    ev->actor = *v[7].s ? v[7].s : NULL;
+    ev->mailbox = *v[8].s ? v[8].s : NULL;
+    ev->workload = *v[9].s ? v[9].s : NULL;
+    ev->client_ip = *v[10].s ? v[10].s : NULL;
+    /* the reader's strings are NUL-terminated copies in its arena: decode in place */
+    if (xa_sqlc_body_decode((char *)v[11].s, v[11].n, &c->arena, ev))
+        return xa_diag_set(d, XA_ERR_DB, "clickhouse: record %s: stored body is malformed", v[1].s);
+    return XA_OK;
+}
+
+static void lower_ascii(char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s[i] >= 'A' && s[i] <= 'Z')
+            s[i] = (char)(s[i] + 32);
+}
+
+static const char *nz(const char *s) { return s ? s : ""; }
+
+/* ---- identity lookups ----------------------------------------------------------------- */
+
+struct load_ud {
+    struct chx *c;
+    const char *tenant;
+    xa_rc rc;
+};
+
+static xa_rc load_cb(void *ud, const struct xa_ch_val *v)
+{
+    struct load_ud *l = ud;
+    unsigned char k[16];
+    id_key(l->tenant, v[0].s, k);
+    return idset_add(&l->c->ids, k);
+}
+
+static xa_rc flush_events(struct chx *c, struct xa_diag *d);
+
+static xa_rc bucket_load(struct chx *c, const char *tenant, uint64_t tt, int64_t b,
+                         struct xa_diag *d)
+{
+    if (c->ids.n > CACHE_MAX) {
+        /* the set would grow without bound: send what is pending (so ClickHouse knows it)
+         * and start again from an empty set */
+        xa_rc rc = flush_events(c, d);
+        if (rc)
+            return rc;
+        idset_clear(&c->ids);
+    }
+    xa_buf_reset(&c->sql);
+    xa_rc rc = xa_buf_printf(&c->sql, "SELECT rid FROM %s WHERE tenant = ", c->tbl_ev);
+    if (!rc)
+        rc = xa_ch_lit(&c->sql, tenant);
+    if (!rc)
+        rc = xa_buf_printf(&c->sql, " AND at >= %" PRId64 " AND at < %" PRId64 " FORMAT RowBinary",
+                           b == floor_div(INT64_MIN, BUCKET_US) ? INT64_MIN : b * BUCKET_US,
+                           b >= floor_div(INT64_MAX, BUCKET_US) ? INT64_MAX : (b + 1) * BUCKET_US);
+    if (rc)
+        return xa_diag_set(d, rc, "out of memory");
+    struct load_ud l = {c, tenant, XA_OK};
+    if ((rc = xa_ch_run(&c->conn, -1, c->sql.data, NULL, 0, c->settings, false, "S", load_cb, &l,
+                        NULL, d)))
+        return rc;
+    if (c->ids.n_loaded == c->ids.cap_loaded) {
+        size_t n = c->ids.cap_loaded ? c->ids.cap_loaded * 2 : 64;
+        void *p = realloc(c->ids.loaded, n * sizeof(*c->ids.loaded));
+        if (!p)
+            return xa_diag_set(d, XA_ERR_NOMEM, "out of memory");
+        c->ids.loaded = p;
+        c->ids.cap_loaded = n;
+    }
+    c->ids.loaded[c->ids.n_loaded].tenant = tt;
+    c->ids.loaded[c->ids.n_loaded].b = b;
+    c->ids.n_loaded++;
+    return XA_OK;
+}
+
+/* ---- open / close ---------------------------------------------------------------------- */
+
+static xa_rc ch_checkpoint(void *ctx, struct xa_diag *d);
+
+static void ch_close(void *ctx)
+{
+    struct chx *c = ctx;
+    if (!c)
+        return;
+    if (c->in_txn) {
+        c->state.ops->rollback(c->state.ctx);
+        c->in_txn = false;
+    }
+    if (!c->readonly && c->state.ops && c->stream && c->integrity &&
+        ((int64_t)c->stream << SEQ_SHIFT) + c->cur.n > c->cur.ck_seq && c->cur.n > 0) {
+        struct xa_diag d; /* records written since the last checkpoint: cover them now */
+        xa_diag_clear(&d);
+        if (ch_checkpoint(c, &d))
+            xa_log(XA_LOG_WARN, "clickhouse: closing checkpoint failed: %s", d.msg);
+    }
+    if (c->state.ops)
+        xa_store_close(&c->state);
+    xa_ch_conn_close(&c->conn);
+    free(c->db);
+    free(c->cluster);
+    xa_int_key_free(c->key);
+    free(c->ck_file);
+    xa_buf_release(&c->ck_ext);
+    xa_buf_release(&c->ins);
+    xa_buf_release(&c->qins);
+    xa_buf_release(&c->dins);
+    xa_buf_release(&c->sql);
+    xa_buf_release(&c->body);
+    xa_buf_release(&c->doc);
+    xa_buf_release(&c->text);
+    xa_arena_release(&c->arena);
+    idset_clear(&c->ids);
+    free(c);
+}
+
+static xa_rc adopt_orphans(struct chx *c, struct xa_diag *d);
+
+static char *default_state_path(const struct chx *c)
+{
+    char *arch = xa_config_default_archive(); /* creates the data directory */
+    if (!arch)
+        return NULL;
+    char *slash = strrchr(arch, '/');
+    if (slash)
+        *slash = '\0';
+    const char *h = c->conn.urls[0];
+    h = strstr(h, "://") ? strstr(h, "://") + 3 : h;
+    size_t n = strlen(arch) + strlen(h) + strlen(c->db) + 64;
+    char *p = malloc(n);
+    if (p) {
+        int k = snprintf(p, n, "%s/clickhouse-", arch);
+        for (const char *s = h; *s && k + 2 < (int)n; s++)
+            p[k++] = isalnum((unsigned char)*s) ? *s : '_';
+        snprintf(p + k, n - (size_t)k, "-%s.state.db", c->db);
+    }
+    free(arch);
+    return p;
+}
+
+static xa_rc ch_open(const struct xa_store_cfg *cfg, void **out, struct xa_diag *d)
+{
+    struct chx *c = calloc(1, sizeof(*c));
+    if (!c)
+        return xa_diag_set(d, XA_ERR_NOMEM, "out of memory");
+    xa_buf_init(&c->ins, 0);
+    xa_buf_init(&c->qins, 0);
+    xa_buf_init(&c->dins, 0);
+    xa_buf_init(&c->sql, 0);
+    xa_buf_init(&c->body, 0);
+    xa_buf_init(&c->doc, 0);
+    xa_buf_init(&c->text, 0);
+    xa_buf_init(&c->ck_ext, 0);
+    xa_arena_init(&c->arena, 0);
+    c->readonly = cfg->readonly;
+    struct loc o = {0};
+    xa_rc rc = parse_location(c, cfg->location, &o, d);
+    bool cl = !rc && c->cluster && *c->cluster;
+    if (!rc) {
+        snprintf(c->tbl_ev, sizeof(c->tbl_ev), "%s.events", c->db);
+        snprintf(c->tbl_q, sizeof(c->tbl_q), "%s.quarantine", c->db);
+        snprintf(c->tbl_dup, sizeof(c->tbl_dup), "%s.dups", c->db);
+        snprintf(c->tbl_ck, sizeof(c->tbl_ck), "%s.checkpoints", c->db);
+        snprintf(c->tbl_streams, sizeof(c->tbl_streams), "%s.streams", c->db);
+        snprintf(c->settings, sizeof(c->settings),
+                 "insert_distributed_sync=1&max_insert_block_size=1048576%s",
+                 cl ? "" : "");
+    }
+    for (size_t i = 0; !rc && i < c->conn.n_urls; i++)
+        rc = check_version(c, i, d);
+    if (!rc)
+        rc = cfg->readonly ? check_schema(c, d) : create_schema(c, d);
+    /* the state file */
+    if (!rc) {
+        char *sp = o.state ? strdup(o.state) : default_state_path(c);
+        struct xa_integrity_cfg none = {.disabled = true};
+        struct xa_store_cfg sc = {.location = sp, .readonly = cfg->readonly, .integrity = &none};
+        if (!sp) {
+            rc = xa_diag_set(d, XA_ERR_NOMEM, "out of memory");
+        } else if (cfg->readonly && access(sp, F_OK) != 0) {
+            /* search-only use on a machine without the writer's state */
+        } else {
+            rc = xa_store_sqlite_ops.open(&sc, &c->state.ctx, d);
+            if (!rc)
+                c->state.ops = &xa_store_sqlite_ops;
+        }
+        free(sp);
+    }
+    /* integrity settings */
+    const struct xa_integrity_cfg *ic = cfg->integrity;
+    if (!rc) {
+        c->integrity = !(ic && ic->disabled);
+        c->ck_records = ic && ic->checkpoint_records ? ic->checkpoint_records : 10000;
+        c->ck_us = (int64_t)(ic && ic->checkpoint_minutes ? ic->checkpoint_minutes : 5) * 60000000;
+        if (ic && ic->checkpoint_file && !(c->ck_file = strdup(ic->checkpoint_file)))
+            rc = xa_diag_set(d, XA_ERR_NOMEM, "out of memory");
+        if (!rc && !cfg->readonly && ic && ic->private_key_file &&
+            access(ic->private_key_file, F_OK) == 0) {
+            rc = xa_int_key_load_private(ic->private_key_file, &c->key, d);
+            if (!rc)
+                xa_int_key_fpr(c->key, c->fpr);
+        }
+    }
+    /* the writer stream */
+    if (!rc && c->state.ops) {
+        struct head_rec r;
+        memset(&r, 0, sizeof(r));
+        rc = c->state.ops->alerts->state_load(c->state.ctx, STATE_OWNER, head_load_cb, &r, d);
+        if (!rc && r.stream) {
+            c->stream = r.stream;
+            memcpy(c->stream_id, r.stream_id, sizeof(c->stream_id));
+            c->cur = r.h;
+        }
+        if (!rc && !c->stream && !cfg->readonly) {
+            if (!(rc = stream_register(c, d)) && !(rc = c->state.ops->begin(c->state.ctx, d))) {
+                rc = head_save(c, d);
+                rc = rc ? rc : c->state.ops->commit(c->state.ctx, d);
+                if (rc)
+                    c->state.ops->rollback(c->state.ctx);
+            }
+        }
+        c->com = c->sent = c->cur;
+        if (!rc && !cfg->readonly && c->stream)
+            rc = adopt_orphans(c, d);
+    }
+    free(o.state);
+    free(o.password_file);
+    c->ck_mono = xa_time_mono();
+    if (rc) {
+        ch_close(c);
+        return rc;
+    }
+    *out = c;
+    return XA_OK;
+}
+
+/* ---- writing --------------------------------------------------------------------------- */
+
+static xa_rc writable(struct chx *c, struct xa_diag *d)
+{
+    if (c->readonly)
+        return xa_diag_set(d, XA_ERR_INVALID, "the archive is open read-only");
+    if (!c->state.ops || !c->stream)
+        return need_state(c, d);
+    return XA_OK;
+}
+
+static xa_rc insert(struct chx *c, const char *table, const char *cols, struct xa_buf *rows,
+                    struct xa_diag *d)
+{
+    if (!rows->len)
+        return XA_OK;
+    xa_buf_reset(&c->sql);
+    xa_rc rc = xa_buf_printf(&c->sql, "INSERT INTO %s (%s) FORMAT RowBinary", table, cols);
+    if (rc)
+        return xa_diag_set(d, rc, "out of memory");
+    /* a retry can only repeat identical rows (same seq), which reads collapse */
+    rc = xa_ch_run(&c->conn, -1, c->sql.data, rows->data, rows->len, c->settings, true, NULL, NULL,
+                   NULL, &c->text, d);
+    if (!rc)
+        xa_buf_reset(rows);
+    return rc;
+}
+
+static xa_rc flush_events(struct chx *c, struct xa_diag *d)
+{
+    xa_rc rc = insert(c, c->tbl_ev, EV_COLS, &c->ins, d);
+    if (!rc) {
+        c->sent.n = c->cur.n;
+        memcpy(c->sent.chain, c->cur.chain, 32);
+        c->n_ins = 0;
+    }
+    return rc;
+}
+
+static xa_rc ch_begin(void *ctx, struct xa_diag *d)
+{
+    struct chx *c = ctx;
+    xa_rc rc = writable(c, d);
+    if (rc)
+        return rc;
+    if (c->in_txn)
+        return xa_diag_set(d, XA_ERR_INTERNAL, "transaction already open");
+    if ((rc = c->state.ops->begin(c->state.ctx, d)))
+        return rc;
+    c->in_txn = true;
+    return XA_OK;
+}
+
+static xa_rc write_checkpoint(struct chx *c, struct xa_diag *d)
+{
+    struct xa_int_ck ck;
+    memset(&ck, 0, sizeof(ck));
+    snprintf(ck.archive, sizeof(ck.archive), "%s", c->stream_id);
+    ck.id = c->cur.ck_id + 1;
+    ck.kind = XA_INT_CK_CHECKPOINT;
+    ck.seq = ((int64_t)c->stream << SEQ_SHIFT) + c->cur.n;
+    memcpy(ck.chain, c->cur.chain, 32);
+    ck.block_first = 1;
+    ck.block_last = 0; /* no Merkle blocks on this backend */
+    memcpy(ck.prev, c->cur.ck_hash, 32);
+    ck.at = xa_time_now();
+    snprintf(ck.key, sizeof(ck.key), "%s", c->key ? c->fpr : "none");
+    struct xa_buf msg, row;
+    xa_buf_init(&msg, 0);
+    xa_buf_init(&row, 0);
+    unsigned char sig[64];
+    xa_rc rc = xa_int_ck_format(&ck, &msg);
+    if (rc)
+        rc = xa_diag_set(d, rc, "out of memory");
+    if (!rc && c->key)
+        rc = xa_int_sign(c->key, msg.data, msg.len, sig, d);
+    if (!rc) {
+        xa_ch_put_u32(&row, c->stream);
+        xa_ch_put_i64(&row, ck.id);
+        xa_ch_put_i64(&row, ck.seq);
+        xa_ch_put_str(&row, msg.data, msg.len);
+        rc = xa_ch_put_str(&row, (const char *)sig, c->key ? 64 : 0);
+        if (!rc)
+            rc = insert(c, c->tbl_ck, "stream, id, seq, msg, sig", &row, d);
+    }
+    if (!rc) {
+        c->cur.ck_id = ck.id;
+        c->cur.ck_seq = ck.seq;
+        xa_int_sha256(msg.data, msg.len, c->cur.ck_hash);
+        c->ck_mono = xa_time_mono();
+        if (c->ck_file) {
+            char *hx = malloc(msg.len * 2 + 1), sh[129];
+            if (hx) {
+                xa_int_hex((const unsigned char *)msg.data, msg.len, hx);
+                if (c->key)
+                    xa_int_hex(sig, 64, sh);
+                else
+                    strcpy(sh, "none");
+                xa_buf_printf(&c->ck_ext,
+                              "exoaudit-checkpoint stream=%u id=%" PRId64 " seq=%" PRId64
+                              " msg=%s sig=%s\n",
+                              c->stream, ck.id, ck.seq, hx, sh);
+                free(hx);
+            }
+        }
+    }
+    xa_buf_release(&msg);
+    xa_buf_release(&row);
+    return rc;
+}
+
+static void ch_rollback(void *ctx)
+{
+    struct chx *c = ctx;
+    if (!c->in_txn)
+        return;
+    c->in_txn = false;
+    c->state.ops->rollback(c->state.ctx);
+    xa_buf_reset(&c->ins);
+    xa_buf_reset(&c->qins);
+    xa_buf_reset(&c->dins);
+    xa_buf_reset(&c->ck_ext);
+    c->n_ins = 0;
+    /* rows already sent stay (they are real records): keep numbering after them */
+    c->cur = c->com;
+    c->cur.n = c->sent.n;
+    memcpy(c->cur.chain, c->sent.chain, 32);
+    c->cur.qn = c->sent.qn > c->com.qn ? c->sent.qn : c->com.qn;
+    idset_clear(&c->ids); /* identities of discarded rows must be forgotten */
+}
+
+static xa_rc ch_commit(void *ctx, struct xa_diag *d)
+{
+    struct chx *c = ctx;
+    if (!c->in_txn)
+        return xa_diag_set(d, XA_ERR_INTERNAL, "no transaction open");
+    xa_rc rc = flush_events(c, d);
+    if (!rc)
+        rc = insert(c, c->tbl_q, "id, at, stream, source, line, off, reason, data", &c->qins, d);
+    if (!rc)
+        c->sent.qn = c->cur.qn;
+    if (!rc)
+        rc = insert(c, c->tbl_dup, "tenant, rid, n", &c->dins, d);
+    if (!rc && c->integrity) {
+        int64_t uncovered = ((int64_t)c->stream << SEQ_SHIFT) + c->cur.n - c->cur.ck_seq;
+        if (c->cur.n > 0 && uncovered > 0 &&
+            ((uint64_t)uncovered >= c->ck_records || xa_time_mono() - c->ck_mono >= c->ck_us))
+            rc = write_checkpoint(c, d);
+    }
+    if (!rc)
+        rc = head_save(c, d);
+    if (!rc)
+        rc = c->state.ops->commit(c->state.ctx, d);
+    if (rc) {
+        ch_rollback(c);
+        return rc;
+    }
+    c->in_txn = false;
+    c->com = c->cur;
+    if (c->ck_ext.len && c->ck_file) {
+        int fd = open(c->ck_file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+        if (fd < 0 || write(fd, c->ck_ext.data, c->ck_ext.len) != (ssize_t)c->ck_ext.len)
+            xa_log(XA_LOG_WARN, "integrity: cannot append to checkpoint file %s", c->ck_file);
+        if (fd >= 0)
+            close(fd);
+    }
+    xa_buf_reset(&c->ck_ext);
+    return XA_OK;
+}
+
+static xa_rc ch_put(void *ctx, const struct xa_event *ev, enum xa_put_status *status,
+                    struct xa_diag *d)
+{
+    struct chx *c = ctx;
+    if (!c->in_txn)
+        return xa_diag_set(d, XA_ERR_INTERNAL, "put outside a transaction");
+    if (!ev || !ev->tenant_id || !ev->record_id || !*ev->record_id)
+        return xa_diag_set(d, XA_ERR_INVALID, "event without tenant_id or record_id");
+    unsigned char key[16];
+    id_key(ev->tenant_id, ev->record_id, key);
+    uint64_t tt = tenant_tag(ev->tenant_id);
+    int64_t b = floor_div(ev->occurred_at, BUCKET_US);
+    xa_rc rc;
+    if (!idset_loaded(&c->ids, tt, b) && (rc = bucket_load(c, ev->tenant_id, tt, b, d)))
+        return rc;
+    if (idset_has(&c->ids, key)) {
+        xa_ch_put_str(&c->dins, ev->tenant_id, strlen(ev->tenant_id));
+        xa_ch_put_str(&c->dins, ev->record_id, strlen(ev->record_id));
+        rc = xa_ch_put_i64(&c->dins, 1); /* UInt64 n = 1 */
+        if (rc)
+            return xa_diag_set(d, rc, "out of memory");
+        *status = XA_PUT_DUPLICATE;
+        return XA_OK;
+    }
+    if (c->cur.n >= SEQ_LOCAL_MASK)
+        return xa_diag_set(d, XA_ERR_LIMIT, "clickhouse: writer stream exhausted");
+    int64_t seq = ((int64_t)c->stream << SEQ_SHIFT) + c->cur.n + 1;
+    xa_buf_reset(&c->body);
+    if ((rc = xa_sqlc_body_encode(ev, &c->body)))
+        return xa_diag_set(d, rc, "record %s: cannot encode", ev->record_id);
+    int64_t flags = xa_sqlc_flags_pack(ev);
+    unsigned char chain[32] = {0};
+    if (c->integrity) {
+        struct xa_int_head h;
+        unsigned char content[32];
+        xa_int_head_from_event(ev, flags, &h);
+        xa_int_content_hash(&h, c->body.data ? c->body.data : "", c->body.len, content);
+        xa_int_chain_step(c->cur.chain, seq, content, chain);
+    }
+    xa_buf_reset(&c->doc);
+    if ((rc = xa_sqlc_fts_doc(ev, &c->doc, DOC_MAX)))
+        return xa_diag_set(d, rc, "out of memory");
+    lower_ascii(c->doc.data, c->doc.len);
+    struct xa_buf *r = &c->ins;
+    xa_ch_put_str(r, ev->tenant_id, strlen(ev->tenant_id));
+    xa_ch_put_str(r, ev->record_id, strlen(ev->record_id));
+    xa_ch_put_i64(r, ev->occurred_at);
+    xa_ch_put_i64(r, seq);
+    xa_ch_put_u32(r, c->stream);
+    xa_ch_put_i32(r, ev->record_type);
+    xa_ch_put_i64(r, flags);
+    const char *s6[6] = {ev->operation, ev->actor, ev->mailbox, ev->workload, ev->client_ip, ev->object};
+    for (int i = 0; i < 6; i++)
+        xa_ch_put_str(r, nz(s6[i]), strlen(nz(s6[i])));
+    xa_ch_put_str(r, c->doc.data ? c->doc.data : "", c->doc.len);
+    xa_ch_put_str(r, c->body.data ? c->body.data : "", c->body.len);
+    rc = xa_buf_append(r, chain, 32);
+    if (rc || (rc = idset_add(&c->ids, key)))
+        return xa_diag_set(d, rc, "out of memory");
+    c->cur.n++;
+    memcpy(c->cur.chain, chain, 32);
+    c->n_ins++;
+    if (c->ins.len >= FLUSH_BYTES && (rc = flush_events(c, d)))
+        return rc;
+    *status = XA_PUT_STORED;
+    return XA_OK;
+}
+
+static xa_rc ch_quarantine(void *ctx, const struct xa_quarantine_item *q, struct xa_diag *d)
+{
+    struct chx *c = ctx;
+    if (!c->in_txn)
+        return xa_diag_set(d, XA_ERR_INTERNAL, "quarantine outside a transaction");
+    int64_t id = ((int64_t)c->stream << SEQ_SHIFT) + c->cur.qn + 1;
+    struct xa_buf *r = &c->qins;
+    xa_ch_put_i64(r, id);
+    xa_ch_put_i64(r, q->at);
+    xa_ch_put_u32(r, c->stream);
+    xa_ch_put_str(r, nz(q->source_name), strlen(nz(q->source_name)));
+    xa_ch_put_i64(r, q->line);
+    xa_ch_put_i64(r, q->offset);
+    xa_ch_put_str(r, nz(q->reason), strlen(nz(q->reason)));
+    xa_rc rc = xa_ch_put_str(r, q->data ? q->data : "", q->data ? q->data_len : 0);
+    if (rc)
+        return xa_diag_set(d, rc, "out of memory");
+    c->cur.qn++;
+    return XA_OK;
+}
+
+/* Rows of this stream beyond the committed head were sent before a crash (or before a
+ * rollback in another process): check that they continue the chain and move the head. */
+struct adopt_ud {
+    struct chx *c;
+    int64_t expect;
+    unsigned char chain[32];
+    int64_t n;
+    bool broken;
+};
+
+static xa_rc adopt_cb(void *ud, const struct xa_ch_val *v)
+{
+    struct adopt_ud *a = ud;
+    struct xa_event ev;
+    struct xa_diag d;
+    xa_diag_clear(&d);
+    if (v[3].i != a->expect || a->broken) {
+        a->broken = true;
+        return XA_ERR_EOF;
+    }
+    unsigned char body_chain[32];
+    memcpy(body_chain, v[12].s, 32);
+    size_t blen = v[11].n;
+    char *copy = malloc(blen + 1);
+    if (!copy)
+        return XA_ERR_NOMEM;
+    memcpy(copy, v[11].s, blen);
+    copy[blen] = '\0';
+    xa_rc rc = row_to_event(a->c, v, &ev, &d);
+    if (!rc && a->c->integrity) {
+        struct xa_int_head h;
+        unsigned char content[32], chain[32];
+        xa_int_head_from_event(&ev, v[5].i, &h);
+        xa_int_content_hash(&h, copy, blen, content);
+        xa_int_chain_step(a->chain, v[3].i, content, chain);
+        if (memcmp(chain, body_chain, 32) != 0)
+            a->broken = true;
+        else
+            memcpy(a->chain, chain, 32);
+    }
+    free(copy);
+    xa_arena_reset(&a->c->arena);
+    if (rc || a->broken)
+        return rc ? rc : XA_ERR_EOF;
+    a->expect++;
+    a->n++;
+    return XA_OK;
+}
+
+static xa_rc adopt_orphans(struct chx *c, struct xa_diag *d)
+{
+    int64_t base = (int64_t)c->stream << SEQ_SHIFT;
+    struct adopt_ud a = {c, base + c->cur.n + 1, {0}, 0, false};
+    memcpy(a.chain, c->cur.chain, 32);
+    xa_buf_reset(&c->sql);
+    xa_rc rc = xa_buf_printf(&c->sql,
+                             "SELECT %s, chain FROM %s WHERE stream = %u AND seq > %" PRId64
+                             " ORDER BY seq LIMIT 1 BY seq FORMAT RowBinary",
+                             EV_READ, c->tbl_ev, c->stream, base + c->cur.n);
+    if (rc)
+        return xa_diag_set(d, rc, "out of memory");
+    char types[32];
+    snprintf(types, sizeof(types), "%sF", EV_TYPES);
+    if ((rc = xa_ch_run(&c->conn, -1, c->sql.data, NULL, 0, c->settings, false, types, adopt_cb, &a,
+                        NULL, d)))
+        return rc;
+    if (!a.n)
+        return XA_OK;
+    xa_log(XA_LOG_WARN,
+           "clickhouse: %" PRId64 " records of stream %u were stored by a run that did not "
+           "finish; adopted%s",
+           a.n, c->stream, a.broken ? " (the rows after them do not continue the chain: run verify)" : "");
+    c->cur.n += a.n;
+    memcpy(c->cur.chain, a.chain, 32);
+    if ((rc = c->state.ops->begin(c->state.ctx, d)))
+        return rc;
+    rc = head_save(c, d);
+    rc = rc ? rc : c->state.ops->commit(c->state.ctx, d);
+    if (rc)
+        c->state.ops->rollback(c->state.ctx);
+    c->com = c->sent = c->cur;
+    return rc;
+}
+
+/* ---- reading --------------------------------------------------------------------------- */
+
+struct emit_ud {
+    struct chx *c;
+    xa_event_cb cb;
+    void *ud;
+    const struct xa_query *q; /* post filters (parameters) or NULL */
+    size_t limit, n;
+    bool more;
+    int64_t last_at, last_seq;
+    xa_rc cbrc;
+    struct xa_diag *d;
+};
+
+static bool params_match(const struct xa_query *q, const struct xa_event *ev)
+{
+    for (size_t i = 0; i < q->n_params; i++) {
+        const struct xa_param_filter *f = &q->params[i];
+        for (size_t k = 0; k < ev->n_params; k++) {
+            const struct xa_kv *kv = &ev->params[k];
+            if (!kv->name || !f->name)
+                continue;
+            bool name_ok = xa_str_has_wildcard(f->name) ? xa_str_wildmatch(f->name, kv->name)
+                                                        : xa_str_ieq(f->name, kv->name);
+            if (name_ok && (!f->value || xa_str_wildmatch(f->value, kv->value ? kv->value : "")))
+                return true;
+        }
+    }
+    return false;
+}
+
+static xa_rc emit_cb(void *ud, const struct xa_ch_val *v)
+{
+    struct emit_ud *e = ud;
+    struct xa_event ev;
+    xa_arena_reset(&e->c->arena);
+    xa_rc rc = row_to_event(e->c, v, &ev, e->d);
+    if (rc)
+        return rc;
+    if (e->q && e->q->n_params && !params_match(e->q, &ev))
+        return XA_OK;
+    if (e->limit && e->n == e->limit) {
+        e->more = true;
+        return XA_ERR_EOF;
+    }
+    e->n++;
+    e->last_at = ev.occurred_at;
+    e->last_seq = ev.seq;
+    rc = e->cb(e->ud, &ev);
+    if (rc) {
+        e->cbrc = rc;
+        return XA_ERR_EOF;
+    }
+    return XA_OK;
+}
+
+static xa_rc select_events(struct chx *c, struct emit_ud *e, struct xa_diag *d)
+{
+    xa_rc rc = xa_ch_run(&c->conn, -1, c->sql.data, NULL, 0, c->settings, false, EV_TYPES, emit_cb,
+                         e, NULL, d);
+    return rc ? rc : e->cbrc;
+}
+
+/* "(f(col) = v OR ...)" for one string filter. mode 0: exact, 1: substring (object). */
+static xa_rc str_filter(struct xa_buf *s, const char *col, const char *const *vals, size_t n,
+                        int mode)
+{
+    if (!n)
+        return XA_OK;
+    xa_rc rc = xa_buf_puts(s, " AND (");
+    for (size_t i = 0; i < n && !rc; i++) {
+        const char *v = vals[i] ? vals[i] : "";
+        if (i)
+            rc = xa_buf_puts(s, " OR ");
+        if (rc)
+            break;
+        if (xa_str_has_wildcard(v)) {
+            struct xa_buf like;
+            xa_buf_init(&like, 0);
+            rc = xa_sqlc_like_pattern(v, &like);
+            if (!rc)
+                rc = xa_buf_printf(s, "lowerUTF8(%s) LIKE lowerUTF8(", col);
+            if (!rc)
+                rc = xa_ch_litn(s, like.data ? like.data : "", like.len);
+            xa_buf_release(&like);
+            if (!rc)
+                rc = xa_buf_putc(s, ')');
+        } else if (mode == 1) {
+            rc = xa_buf_printf(s, "positionCaseInsensitiveUTF8(%s, ", col);
+            if (!rc)
+                rc = xa_ch_lit(s, v);
+            if (!rc)
+                rc = xa_buf_puts(s, ") > 0");
+        } else {
+            rc = xa_buf_printf(s, "lowerUTF8(%s) = lowerUTF8(", col);
+            if (!rc)
+                rc = xa_ch_lit(s, v);
+            if (!rc)
+                rc = xa_buf_putc(s, ')');
+        }
+    }
+    return rc ? rc : xa_buf_putc(s, ')');
+}
+
+static xa_rc int_filter(struct xa_buf *s, const char *expr, const int *v, size_t n, int add)
+{
+    if (!n)
+        return XA_OK;
+    xa_rc rc = xa_buf_printf(s, " AND %s IN (", expr);
+    for (size_t i = 0; i < n && !rc; i++)
+        rc = xa_buf_printf(s, "%s%d", i ? "," : "", v[i] + add);
+    return rc ? rc : xa_buf_putc(s, ')');
+}
+
+static xa_rc ip_filter(struct xa_buf *s, const char *const *ips, size_t n, struct xa_diag *d)
+{
+    if (!n)
+        return XA_OK;
+    xa_rc rc = xa_buf_puts(s, " AND (");
+    for (size_t i = 0; i < n && !rc; i++) {
+        const char *v = ips[i] ? ips[i] : "";
+        if (i)
+            rc = xa_buf_puts(s, " OR ");
+        struct xa_sqlc_cidr cidr;
+        if (rc)
+            break;
+        if (!strchr(v, '/')) {
+            rc = xa_buf_puts(s, "lower(ip) = lower(");
+            if (!rc)
+                rc = xa_ch_lit(s, v);
+            if (!rc)
+                rc = xa_buf_putc(s, ')');
+            continue;
+        }
+        if (!xa_sqlc_cidr_parse(v, &cidr))
+            return xa_diag_set(d, XA_ERR_USAGE, "bad IP range '%s' (a.b.c.d/n or IPv6/n)", v);
+        unsigned char lo[16], hi[16];
+        size_t len = cidr.family == 4 ? 4 : 16;
+        for (size_t b = 0; b < len; b++) {
+            int keep = cidr.bits - (int)(b * 8);
+            unsigned char mask = keep >= 8 ? 0xff : keep <= 0 ? 0 : (unsigned char)(0xff << (8 - keep));
+            lo[b] = cidr.addr[b] & mask;
+            hi[b] = (unsigned char)(lo[b] | (unsigned char)~mask);
+        }
+        if (cidr.family == 4) {
+            uint32_t l = (uint32_t)lo[0] << 24 | (uint32_t)lo[1] << 16 | (uint32_t)lo[2] << 8 | lo[3];
+            uint32_t h = (uint32_t)hi[0] << 24 | (uint32_t)hi[1] << 16 | (uint32_t)hi[2] << 8 | hi[3];
+            rc = xa_buf_printf(s,
+                               "(match(ip, '^[0-9]+\\\\.[0-9]+\\\\.[0-9]+\\\\.[0-9]+$') AND "
+                               "IPv4StringToNum(ip) BETWEEN %u AND %u)",
+                               l, h);
+        } else {
+            char lh[33], hh[33];
+            xa_int_hex(lo, 16, lh);
+            xa_int_hex(hi, 16, hh);
+            rc = xa_buf_printf(s,
+                               "(position(ip, ':') > 0 AND IPv6StringToNum(ip) BETWEEN "
+                               "toFixedString(unhex('%s'), 16) AND toFixedString(unhex('%s'), 16))",
+                               lh, hh);
+        }
+    }
+    return rc ? rc : xa_buf_putc(s, ')');
+}
+
+static xa_rc text_filter(struct xa_buf *s, const char *text)
+{
+    xa_rc rc = XA_OK;
+    const char *p = text;
+    while (*p && !rc) {
+        while (*p && isspace((unsigned char)*p))
+            p++;
+        const char *w = p;
+        while (*p && !isspace((unsigned char)*p))
+            p++;
+        size_t n = (size_t)(p - w);
+        while (n && w[n - 1] == '*')
+            n--;
+        if (!n)
+            continue;
+        char *lw = strndup(w, n);
+        if (!lw)
+            return XA_ERR_NOMEM;
+        lower_ascii(lw, n);
+        rc = xa_buf_puts(s, " AND position(doc, ");
+        if (!rc)
+            rc = xa_ch_lit(s, lw);
+        if (!rc)
+            rc = xa_buf_puts(s, ") > 0");
+        free(lw);
+    }
+    return rc;
+}
+
+static xa_rc ch_search(void *ctx, const struct xa_query *q, xa_event_cb cb, void *ud,
+                       char next_cursor[XA_CURSOR_MAX], struct xa_diag *d)
+{
+    struct chx *c = ctx;
+    if (next_cursor)
+        next_cursor[0] = '\0';
+    struct xa_buf *s = &c->sql;
+    xa_buf_reset(s);
+    xa_rc rc = xa_buf_printf(s, "SELECT %s FROM %s WHERE 1", EV_READ, c->tbl_ev);
+    if (!rc && q->tenant_id) {
+        rc = xa_buf_puts(s, " AND tenant = ");
+        rc = rc ? rc : xa_ch_lit(s, q->tenant_id);
+    }
+    if (!rc && q->since != XA_TIME_NONE)
+        rc = xa_buf_printf(s, " AND at >= %" PRId64, q->since);
+    if (!rc && q->until != XA_TIME_NONE)
+        rc = xa_buf_printf(s, " AND at < %" PRId64, q->until);
+    if (!rc)
+        rc = str_filter(s, "op", q->operations, q->n_operations, 0);
+    if (!rc)
+        rc = str_filter(s, "actor", q->actors, q->n_actors, 0);
+    if (!rc)
+        rc = str_filter(s, "mbx", q->mailboxes, q->n_mailboxes, 0);
+    if (!rc)
+        rc = str_filter(s, "obj", q->objects, q->n_objects, 1);
+    if (!rc)
+        rc = str_filter(s, "wl", q->workloads, q->n_workloads, 0);
+    if (!rc && (rc = ip_filter(s, q->ips, q->n_ips, d)))
+        return rc;
+    if (!rc)
+        rc = int_filter(s, "rtype", q->record_types, q->n_record_types, 0);
+    if (!rc)
+        rc = int_filter(s, "bitAnd(bitShiftRight(flags, 1), 15)", q->categories, q->n_categories, 0);
+    if (!rc)
+        rc = int_filter(s, "bitAnd(bitShiftRight(flags, 7), 7)", q->logon_types, q->n_logon_types, 0);
+    if (!rc && q->result >= 0)
+        rc = xa_buf_printf(s, " AND bitAnd(bitShiftRight(flags, 5), 3) = %d", q->result);
+    if (!rc && q->external >= 0)
+        rc = xa_buf_printf(s, " AND bitAnd(bitShiftRight(flags, 13), 3) = %d", q->external ? 2 : 1);
+    if (!rc && !q->include_system)
+        rc = xa_buf_puts(s, " AND bitAnd(flags, 1) = 0");
+    if (!rc && q->text && *q->text)
+        rc = text_filter(s, q->text);
+    if (!rc && q->cursor && *q->cursor) {
+        int64_t at, seq;
+        if (!xa_sqlc_cursor_parse(q->cursor, &at, &seq))
+            return xa_diag_set(d, XA_ERR_USAGE, "malformed cursor");
+        rc = xa_buf_printf(s, q->oldest_first ? " AND (at > %" PRId64 " OR (at = %" PRId64 " AND seq > %" PRId64 "))"
+                                              : " AND (at < %" PRId64 " OR (at = %" PRId64 " AND seq < %" PRId64 "))",
+                           at, at, seq);
+    }
+    const char *dir = q->oldest_first ? "ASC" : "DESC";
+    if (!rc)
+        rc = xa_buf_printf(s, " ORDER BY at %s, seq %s LIMIT 1 BY tenant, rid", dir, dir);
+    if (!rc && q->limit && !q->n_params)
+        rc = xa_buf_printf(s, " LIMIT %zu", q->limit + 1);
+    if (!rc)
+        rc = xa_buf_puts(s, " FORMAT RowBinary");
+    if (rc)
+        return xa_diag_set(d, rc, "out of memory");
+    struct emit_ud e = {.c = c, .cb = cb, .ud = ud, .q = q, .limit = q->limit, .d = d};
+    rc = select_events(c, &e, d);
+    if (!rc && e.more && next_cursor)
+        xa_sqlc_cursor_format(e.last_at, e.last_seq, next_cursor, XA_CURSOR_MAX);
+    return rc;
+}
+
+static xa_rc ch_get(void *ctx, const char *id, xa_event_cb cb, void *ud, struct xa_diag *d)
+{
+    struct chx *c = ctx;
+    struct xa_buf *s = &c->sql;
+    xa_buf_reset(s);
+    xa_rc rc = xa_buf_printf(s, "SELECT %s FROM %s WHERE lower(rid) = lower(", EV_READ, c->tbl_ev);
+    rc = rc ? rc : xa_ch_lit(s, id);
+    rc = rc ? rc : xa_buf_putc(s, ')');
+    char *end = NULL;
+    errno = 0;
+    long long n = strtoll(id, &end, 10);
+    if (!rc && *id && end && !*end && !errno && n > 0)
+        rc = xa_buf_printf(s, " OR seq = %lld", n);
+    rc = rc ? rc : xa_buf_puts(s, " ORDER BY seq LIMIT 1 BY tenant, rid FORMAT RowBinary");
+    if (rc)
+        return xa_diag_set(d, rc, "out of memory");
+    struct emit_ud e = {.c = c, .cb = cb, .ud = ud, .d = d};
+    rc = select_events(c, &e, d);
+    if (!rc && !e.n)
+        return xa_diag_set(d, XA_ERR_NOTFOUND, "no event with id %s", id);
+    return rc;
+}
+
+static xa_rc ch_scan(void *ctx, int64_t after_seq, size_t limit, xa_event_cb cb, void *ud,
+                     struct xa_diag *d)
+{
+    struct chx *c = ctx;
+    xa_buf_reset(&c->sql);
+    xa_rc rc = xa_buf_printf(&c->sql, "SELECT %s FROM %s WHERE seq > %" PRId64
+                             " ORDER BY seq LIMIT 1 BY tenant, rid",
+                             EV_READ, c->tbl_ev, after_seq);
+    if (!rc && limit)
+        rc = xa_buf_printf(&c->sql, " LIMIT %zu", limit);
+    rc = rc ? rc : xa_buf_puts(&c->sql, " FORMAT RowBinary");
+    if (rc)
+        return xa_diag_set(d, rc, "out of memory");
+    struct emit_ud e = {.c = c, .cb = cb, .ud = ud, .d = d};
+    return select_events(c, &e, d);
+}
+
+struct qlist_ud {
+    xa_quarantine_cb cb;
+    void *ud;
+    xa_rc cbrc;
+};
+
+static xa_rc qlist_cb(void *ud, const struct xa_ch_val *v)
+{
+    struct qlist_ud *l = ud;
+    struct xa_quarantine_item q = {.id = v[0].i, .at = v[1].i, .source_name = v[2].s,
+                                   .line = v[3].i, .offset = v[4].i, .reason = v[5].s,
+                                   .data = v[6].s, .data_len = v[6].n};
+    xa_rc rc = l->cb(l->ud, &q);
+    if (rc) {
+        l->cbrc = rc;
+        return XA_ERR_EOF;
+    }
+    return XA_OK;
+}
+
+static xa_rc ch_quarantine_list(void *ctx, size_t limit, xa_quarantine_cb cb, void *ud,
+                                struct xa_diag *d)
+{
+    struct chx *c = ctx;
+    xa_buf_reset(&c->sql);
+    xa_rc rc = xa_buf_printf(&c->sql,
+                             "SELECT id, at, source, line, off, reason, data FROM %s"
+                             " ORDER BY at DESC, id DESC",
+                             c->tbl_q);
+    if (!rc && limit)
+        rc = xa_buf_printf(&c->sql, " LIMIT %zu", limit);
+    rc = rc ? rc : xa_buf_puts(&c->sql, " FORMAT RowBinary");
+    if (rc)
+        return xa_diag_set(d, rc, "out of memory");
+    struct qlist_ud l = {cb, ud, XA_OK};
+    rc = xa_ch_run(&c->conn, -1, c->sql.data, NULL, 0, c->settings, false, "qqSqqSS", qlist_cb,
+                   &l, NULL, d);
+    return rc ? rc : l.cbrc;
+}
+
+struct ints {
+    int64_t v[4];
+};
+
+static xa_rc ints_cb(void *ud, const struct xa_ch_val *v)
+{
+    struct ints *o = ud;
+    for (int i = 0; i < 4; i++)
+        o->v[i] = v[i].i;
+    return XA_OK;
+}
+
+static xa_rc query_ints(struct chx *c, int node, const char *types, struct ints *out,
+                        struct xa_diag *d)
+{
+    memset(out, 0, sizeof(*out));
+    return xa_ch_run(&c->conn, node, c->sql.data, NULL, 0, c->settings, true, types, ints_cb, out,
+                     NULL, d);
+}
+
+static xa_rc ch_stats(void *ctx, struct xa_store_stats *st, struct xa_diag *d)
+{
+    struct chx *c = ctx;
+    struct ints r;
+    memset(st, 0, sizeof(*st));
+    xa_buf_reset(&c->sql);
+    xa_buf_printf(&c->sql,
+                  "SELECT toInt64(uniqExact(tenant, rid)), toInt64(max(seq)), toInt64(min(at)),"
+                  " toInt64(max(at)) FROM %s FORMAT RowBinary",
+                  c->tbl_ev);
+    xa_rc rc = query_ints(c, -1, "qqqq", &r, d);
+    if (rc)
+        return rc;
+    st->events = r.v[0];
+    st->max_seq = r.v[1];
+    st->oldest = r.v[0] ? r.v[2] : XA_TIME_NONE;
+    st->newest = r.v[0] ? r.v[3] : XA_TIME_NONE;
+    xa_buf_reset(&c->sql);
+    xa_buf_printf(&c->sql, "SELECT toInt64(sum(n)) FROM %s FORMAT RowBinary", c->tbl_dup);
+    if ((rc = query_ints(c, -1, "q", &r, d)))
+        return rc;
+    st->duplicates = r.v[0];
+    xa_buf_reset(&c->sql);
+    xa_buf_printf(&c->sql, "SELECT toInt64(count()) FROM %s FORMAT RowBinary", c->tbl_q);
+    if ((rc = query_ints(c, -1, "q", &r, d)))
+        return rc;
+    st->quarantined = r.v[0];
+    st->bytes = 0;
+    for (size_t node = 0; node < c->conn.n_urls; node++) {
+        xa_buf_reset(&c->sql);
+        xa_buf_puts(&c->sql, "SELECT toInt64(sum(bytes_on_disk)) FROM system.parts WHERE active AND database = ");
+        xa_ch_lit(&c->sql, c->db);
+        xa_buf_puts(&c->sql, " FORMAT RowBinary");
+        struct xa_diag ignore;
+        xa_diag_clear(&ignore);
+        if (query_ints(c, (int)node, "q", &r, &ignore)) {
+            st->bytes = -1;
+            break;
+        }
+        st->bytes += r.v[0];
+    }
+    return XA_OK;
+}
+
+/* ---- integrity ------------------------------------------------------------------------- */
+
+struct ckrow {
+    int64_t id, seq;
+    char *msg;
+    size_t msg_len;
+    unsigned char sig[64];
+    bool has_sig;
+    struct xa_int_ck ck;
+    bool parsed;
+};
+
+struct vctx {
+    struct chx *c;
+    xa_verify_cb cb;
+    void *ud;
+    struct xa_verify_summary *sum;
+    xa_rc cbrc;
+    /* per stream */
+    uint32_t stream;
+    int64_t expect, last;
+    unsigned char chain[32];
+    bool have_chain;
+    struct ckrow *cks;
+    size_t nck, ick;
+    int64_t since;
+};
+
+static void report(struct vctx *v, enum xa_verify_kind k, int64_t from, int64_t to, const char *rid,
+                   int64_t ck, const char *fmt, ...) __attribute__((format(printf, 7, 8)));
+
+static void report(struct vctx *v, enum xa_verify_kind k, int64_t from, int64_t to, const char *rid,
+                   int64_t ck, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    if (k == XA_VP_WARNING)
+        v->sum->warnings++;
+    else
+        v->sum->problems++;
+    struct xa_verify_problem p = {k, from, to, rid, ck, msg};
+    if (!v->cbrc && v->cb)
+        v->cbrc = v->cb(v->ud, &p);
+}
+
+struct streamrow {
+    uint32_t no;
+    char uuid[33];
+    char *pubkey;
+};
+
+struct streams_ud {
+    struct streamrow *s;
+    size_t n, cap;
+};
+
+static xa_rc streams_cb(void *ud, const struct xa_ch_val *v)
+{
+    struct streams_ud *l = ud;
+    if (l->n == l->cap) {
+        size_t n = l->cap ? l->cap * 2 : 8;
+        void *p = realloc(l->s, n * sizeof(*l->s));
+        if (!p)
+            return XA_ERR_NOMEM;
+        l->s = p;
+        l->cap = n;
+    }
+    struct streamrow *r = &l->s[l->n];
+    r->no = (uint32_t)v[0].i;
+    snprintf(r->uuid, sizeof(r->uuid), "%s", v[1].s);
+    if (!(r->pubkey = strdup(v[2].s)))
+        return XA_ERR_NOMEM;
+    l->n++;
+    return XA_OK;
+}
+
+struct cks_ud {
+    struct ckrow *r;
+    size_t n, cap;
+};
+
+static xa_rc cks_cb(void *ud, const struct xa_ch_val *v)
+{
+    struct cks_ud *l = ud;
+    if (l->n == l->cap) {
+        size_t n = l->cap ? l->cap * 2 : 16;
+        void *p = realloc(l->r, n * sizeof(*l->r));
+        if (!p)
+            return XA_ERR_NOMEM;
+        l->r = p;
+        l->cap = n;
+    }
+    struct ckrow *r = &l->r[l->n];
+    memset(r, 0, sizeof(*r));
+    r->id = v[0].i;
+    r->seq = v[1].i;
+    if (!(r->msg = malloc(v[2].n + 1)))
+        return XA_ERR_NOMEM;
+    memcpy(r->msg, v[2].s, v[2].n);
+    r->msg[v[2].n] = '\0';
+    r->msg_len = v[2].n;
+    r->has_sig = v[3].n == 64;
+    if (r->has_sig)
+        memcpy(r->sig, v[3].s, 64);
+    r->parsed = xa_int_ck_parse(r->msg, r->msg_len, &r->ck) == XA_OK;
+    l->n++;
+    return XA_OK;
+}
+
+static void check_ck_at(struct vctx *v, int64_t seq, const unsigned char chain[32])
+{
+    while (v->ick < v->nck && v->cks[v->ick].seq <= seq) {
+        struct ckrow *k = &v->cks[v->ick++];
+        if (k->seq == seq && k->parsed && memcmp(k->ck.chain, chain, 32) != 0)
+            report(v, XA_VP_CHECKPOINT, seq, seq, NULL, k->id,
+                   "stream %u: the chain at seq %" PRId64 " differs from checkpoint %" PRId64
+                   " (records before it were altered, removed or re-chained)",
+                   v->stream, seq, k->id);
+    }
+}
+
+static xa_rc verify_row(void *ud, const struct xa_ch_val *r)
+{
+    struct vctx *v = ud;
+    struct chx *c = v->c;
+    int64_t seq = r[3].i;
+    v->sum->records++;
+    if (!v->sum->first_seq || seq < v->sum->first_seq)
+        v->sum->first_seq = seq;
+    if (seq > v->sum->last_seq)
+        v->sum->last_seq = seq;
+    bool after_gap = false;
+    if (seq > v->expect) {
+        report(v, XA_VP_DELETED, v->expect, seq - 1, NULL, 0,
+               "stream %u: records seq %" PRId64 "..%" PRId64 " (%" PRId64 ") are missing",
+               v->stream, v->expect, seq - 1, seq - v->expect);
+        after_gap = true;
+    }
+    unsigned char stored[32];
+    memcpy(stored, r[12].s, 32);
+    size_t blen = r[11].n;
+    char *copy = malloc(blen + 1);
+    if (!copy)
+        return XA_ERR_NOMEM;
+    memcpy(copy, r[11].s, blen);
+    copy[blen] = '\0';
+    struct xa_event ev;
+    struct xa_diag d;
+    xa_diag_clear(&d);
+    xa_arena_reset(&c->arena);
+    xa_rc rc = row_to_event(c, r, &ev, &d);
+    if (rc) {
+        report(v, XA_VP_ALTERED, seq, seq, r[1].s, 0, "stream %u: record seq %" PRId64 " (%s) is unreadable",
+               v->stream, seq, r[1].s);
+    } else {
+        struct xa_int_head h;
+        unsigned char content[32], chain[32];
+        xa_int_head_from_event(&ev, r[5].i, &h);
+        xa_int_content_hash(&h, copy, blen, content);
+        xa_int_chain_step(v->chain, seq, content, chain);
+        if (!after_gap && memcmp(chain, stored, 32) != 0)
+            report(v, XA_VP_ALTERED, seq, seq, r[1].s, 0,
+                   "stream %u: record seq %" PRId64 " (%s) does not match its chained hash",
+                   v->stream, seq, r[1].s);
+    }
+    free(copy);
+    memcpy(v->chain, stored, 32);
+    check_ck_at(v, seq, stored);
+    v->expect = seq + 1;
+    v->last = seq;
+    return v->cbrc ? XA_ERR_EOF : XA_OK;
+}
+
+static xa_rc ch_verify(void *ctx, const struct xa_verify_opts *o, xa_verify_cb cb, void *ud,
+                       struct xa_verify_summary *sum, struct xa_diag *d)
+{
+    struct chx *c = ctx;
+    memset(sum, 0, sizeof(*sum));
+    struct vctx v = {.c = c, .cb = cb, .ud = ud, .sum = sum,
+                     .since = o ? o->since : XA_TIME_NONE};
+    struct xa_int_key *trusted = NULL;
+    xa_rc rc = XA_OK;
+    if (o && o->public_key_pem && (rc = xa_int_key_from_pem(o->public_key_pem, strlen(o->public_key_pem),
+                                                            &trusted, d)))
+        return rc;
+    if (trusted)
+        xa_int_key_fpr(trusted, sum->key_fpr);
+    struct streams_ud sl = {0};
+    xa_buf_reset(&c->sql);
+    xa_buf_printf(&c->sql, "SELECT stream, uuid, pubkey FROM %s ORDER BY stream, uuid LIMIT 1 BY stream"
+                  " FORMAT RowBinary", c->tbl_streams);
+    rc = xa_ch_run(&c->conn, -1, c->sql.data, NULL, 0, c->settings, false, "uSS", streams_cb, &sl, NULL, d);
+    for (size_t i = 0; !rc && i < sl.n && !v.cbrc; i++) {
+        struct streamrow *sr = &sl.s[i];
+        v.stream = sr->no;
+        v.expect = ((int64_t)sr->no << SEQ_SHIFT) + 1;
+        v.last = 0;
+        memset(v.chain, 0, 32);
+        struct cks_ud cl = {0};
+        xa_buf_reset(&c->sql);
+        xa_buf_printf(&c->sql, "SELECT id, seq, msg, sig FROM %s WHERE stream = %u ORDER BY id LIMIT 1 BY id"
+                      " FORMAT RowBinary", c->tbl_ck, sr->no);
+        rc = xa_ch_run(&c->conn, -1, c->sql.data, NULL, 0, c->settings, false, "qqSS", cks_cb, &cl, NULL, d);
+        struct xa_int_key *k = trusted;
+        struct xa_int_key *own = NULL;
+        if (!rc && !k && sr->pubkey[0] &&
+            xa_int_key_from_pem(sr->pubkey, strlen(sr->pubkey), &own, NULL) == XA_OK)
+            k = own;
+        char fpr[65] = "";
+        if (k)
+            xa_int_key_fpr(k, fpr);
+        if (!sum->key_fpr[0] && fpr[0])
+            snprintf(sum->key_fpr, sizeof(sum->key_fpr), "%s", fpr);
+        /* the checkpoints themselves */
+        unsigned char prev[32] = {0};
+        for (size_t j = 0; !rc && j < cl.n; j++) {
+            struct ckrow *ck = &cl.r[j];
+            sum->checkpoints++;
+            if (!ck->parsed) {
+                report(&v, XA_VP_CHECKPOINT, 0, 0, NULL, ck->id, "stream %u: checkpoint %" PRId64 " is malformed",
+                       sr->no, ck->id);
+                continue;
+            }
+            if (strcmp(ck->ck.archive, sr->uuid) != 0 || ck->ck.id != ck->id || ck->ck.seq != ck->seq)
+                report(&v, XA_VP_CHECKPOINT, ck->seq, ck->seq, NULL, ck->id,
+                       "stream %u: checkpoint %" PRId64 " does not belong where it is stored", sr->no, ck->id);
+            if (j + 1 != (size_t)ck->id)
+                report(&v, XA_VP_CHECKPOINT, 0, 0, NULL, ck->id,
+                       "stream %u: checkpoint %zu is missing (next found: %" PRId64 ")", sr->no, j + 1, ck->id);
+            if (memcmp(ck->ck.prev, prev, 32) != 0 && j + 1 == (size_t)ck->id)
+                report(&v, XA_VP_CHECKPOINT, 0, 0, NULL, ck->id,
+                       "stream %u: checkpoint %" PRId64 " does not follow the previous one", sr->no, ck->id);
+            xa_int_sha256(ck->msg, ck->msg_len, prev);
+            if (ck->has_sig) {
+                sum->signed_checkpoints++;
+                if (!k)
+                    report(&v, XA_VP_WARNING, 0, 0, NULL, ck->id,
+                           "stream %u: no public key to check checkpoint %" PRId64, sr->no, ck->id);
+                else if (!xa_int_verify_sig(k, ck->msg, ck->msg_len, ck->sig, 64))
+                    report(&v, XA_VP_CHECKPOINT, ck->seq, ck->seq, NULL, ck->id,
+                           "stream %u: checkpoint %" PRId64 " has a bad signature (forged or altered)",
+                           sr->no, ck->id);
+            } else if (strcmp(ck->ck.key, "none") != 0 || k) {
+                report(&v, k ? XA_VP_CHECKPOINT : XA_VP_WARNING, ck->seq, ck->seq, NULL, ck->id,
+                       "stream %u: checkpoint %" PRId64 " is not signed", sr->no, ck->id);
+            } else {
+                report(&v, XA_VP_WARNING, ck->seq, ck->seq, NULL, ck->id,
+                       "stream %u: checkpoint %" PRId64 " is unsigned (no integrity.private_key_file)",
+                       sr->no, ck->id);
+            }
+        }
+        v.cks = cl.r;
+        v.nck = cl.n;
+        v.ick = 0;
+        if (!rc && !v.cbrc) {
+            xa_buf_reset(&c->sql);
+            xa_buf_printf(&c->sql, "SELECT %s, chain FROM %s WHERE stream = %u ORDER BY seq LIMIT 1 BY seq"
+                          " FORMAT RowBinary", EV_READ, c->tbl_ev, sr->no);
+            char types[32];
+            snprintf(types, sizeof(types), "%sF", EV_TYPES);
+            rc = xa_ch_run(&c->conn, -1, c->sql.data, NULL, 0, c->settings, false, types, verify_row,
+                           &v, NULL, d);
+        }
+        if (!rc && !v.cbrc) {
+            int64_t last_ck = cl.n && cl.r[cl.n - 1].parsed ? cl.r[cl.n - 1].seq : 0;
+            if (last_ck > v.last)
+                report(&v, XA_VP_TRUNCATED, v.last ? v.last + 1 : v.expect, last_ck, NULL, cl.r[cl.n - 1].id,
+                       "stream %u: truncated tail: records seq %" PRId64 "..%" PRId64
+                       " are missing at the end of the chain",
+                       sr->no, v.last ? v.last + 1 : v.expect, last_ck);
+            else if (v.last > last_ck && c->integrity)
+                report(&v, XA_VP_UNCOVERED, last_ck ? last_ck + 1 : ((int64_t)sr->no << SEQ_SHIFT) + 1, v.last,
+                       NULL, cl.n ? cl.r[cl.n - 1].id + 1 : 1,
+                       "stream %u: records seq %" PRId64 "..%" PRId64 " are not covered by any checkpoint",
+                       sr->no, last_ck ? last_ck + 1 : ((int64_t)sr->no << SEQ_SHIFT) + 1, v.last);
+        }
+        for (size_t j = 0; j < cl.n; j++)
+            free(cl.r[j].msg);
+        free(cl.r);
+        xa_int_key_free(own);
+    }
+    /* rows that belong to no known stream were not written by exoaudit */
+    if (!rc && !v.cbrc) {
+        struct ints r;
+        xa_buf_reset(&c->sql);
+        xa_buf_printf(&c->sql, "SELECT toInt64(count()), toInt64(min(seq)), toInt64(max(seq)) FROM %s"
+                      " WHERE stream NOT IN (SELECT stream FROM %s) FORMAT RowBinary",
+                      c->tbl_ev, c->tbl_streams);
+        if (!(rc = query_ints(c, -1, "qqq", &r, d)) && r.v[0] > 0)
+            report(&v, XA_VP_INSERTED, r.v[1], r.v[2], NULL, 0,
+                   "%" PRId64 " records belong to no writer stream (inserted behind exoaudit's back)", r.v[0]);
+    }
+    for (size_t i = 0; i < sl.n; i++)
+        free(sl.s[i].pubkey);
+    free(sl.s);
+    xa_int_key_free(trusted);
+    return rc ? rc : v.cbrc;
+}
+
+static xa_rc ch_checkpoint(void *ctx, struct xa_diag *d)
+{
+    struct chx *c = ctx;
+    xa_rc rc = writable(c, d);
+    if (rc || !c->integrity)
+        return rc;
+    if (((int64_t)c->stream << SEQ_SHIFT) + c->cur.n <= c->cur.ck_seq || c->cur.n == 0)
+        return XA_OK;
+    if ((rc = ch_begin(c, d)))
+        return rc;
+    c->ck_mono = xa_time_mono() - c->ck_us; /* due now */
+    return ch_commit(c, d);
+}
+
+/* ---- the state file: what ClickHouse does not keep ------------------------------------ */
+
+#define SQ (&xa_store_sqlite_ops)
+#define SCTX(c) (((struct chx *)(c))->state.ctx)
+#define NEED(c, dg) do { xa_rc r_ = need_state((struct chx *)(c), dg); if (r_) return r_; } while (0)
+
+static xa_rc web_user_put(void *ctx, const struct xa_web_user *u, struct xa_diag *diag)
+{
+    NEED(ctx, diag);
+    return SQ->web->user_put(SCTX(ctx), u, diag);
+}
+
+static xa_rc web_user_get(void *ctx, const char *name, xa_rc (*cb)(void *ud, const struct xa_web_user *u), void *ud, struct xa_diag *diag)
+{
+    NEED(ctx, diag);
+    return SQ->web->user_get(SCTX(ctx), name, cb, ud, diag);
+}
+
+static xa_rc web_user_list(void *ctx, xa_rc (*cb)(void *ud, const struct xa_web_user *u), void *ud, struct xa_diag *diag)
+{
+    NEED(ctx, diag);
+    return SQ->web->user_list(SCTX(ctx), cb, ud, diag);
+}
+
+static xa_rc web_user_delete(void *ctx, const char *name, struct xa_diag *diag)
+{
+    NEED(ctx, diag);
+    return SQ->web->user_delete(SCTX(ctx), name, diag);
+}
+
+static xa_rc web_session_put(void *ctx, const struct xa_web_session *s, struct xa_diag *diag)
+{
+    NEED(ctx, diag);
+    return SQ->web->session_put(SCTX(ctx), s, diag);
+}
+
+static xa_rc web_session_get(void *ctx, const char *id_hash, xa_rc (*cb)(void *ud, const struct xa_web_session *s), void *ud, struct xa_diag *diag)
+{
+    NEED(ctx, diag);
+    return SQ->web->session_get(SCTX(ctx), id_hash, cb, ud, diag);
+}
+
+static xa_rc web_session_delete(void *ctx, const char *id_hash, int64_t now, struct xa_diag *diag)
+{
+    NEED(ctx, diag);
+    return SQ->web->session_delete(SCTX(ctx), id_hash, now, diag);
+}
+
+static xa_rc web_token_put(void *ctx, const struct xa_web_token *t, struct xa_diag *diag)
+{
+    NEED(ctx, diag);
+    return SQ->web->token_put(SCTX(ctx), t, diag);
+}
+
+static xa_rc web_token_get(void *ctx, const char *hash, const char *id, xa_rc (*cb)(void *ud, const struct xa_web_token *t), void *ud, struct xa_diag *diag)
+{
+    NEED(ctx, diag);
+    return SQ->web->token_get(SCTX(ctx), hash, id, cb, ud, diag);
+}
+
+static xa_rc web_token_list(void *ctx, xa_rc (*cb)(void *ud, const struct xa_web_token *t), void *ud, struct xa_diag *diag)
+{
+    NEED(ctx, diag);
+    return SQ->web->token_list(SCTX(ctx), cb, ud, diag);
+}
+
+static xa_rc web_token_delete(void *ctx, const char *id, struct xa_diag *diag)
+{
+    NEED(ctx, diag);
+    return SQ->web->token_delete(SCTX(ctx), id, diag);
+}
+
+static const struct xa_store_web_ops ch_web_ops = {
+    .user_put = web_user_put,
+    .user_get = web_user_get,
+    .user_list = web_user_list,
+    .user_delete = web_user_delete,
+    .session_put = web_session_put,
+    .session_get = web_session_get,
+    .session_delete = web_session_delete,
+    .token_put = web_token_put,
+    .token_get = web_token_get,
+    .token_list = web_token_list,
+    .token_delete = web_token_delete,
+};
+
+static xa_rc fwd_state_get(void *ctx, const char *dest, xa_fwd_state_cb cb, void *ud, struct xa_diag *diag)
+{
+    NEED(ctx, diag);
+    return SQ->fwd->state_get(SCTX(ctx), dest, cb, ud, diag);
+}
+
+static xa_rc fwd_state_list(void *ctx, xa_fwd_state_cb cb, void *ud, struct xa_diag *diag)
+{
+    NEED(ctx, diag);
+    return SQ->fwd->state_list(SCTX(ctx), cb, ud, diag);
+}
+
+static xa_rc fwd_state_put(void *ctx, const struct xa_fwd_state *s, struct xa_diag *diag)
+{
+    NEED(ctx, diag);
+    return SQ->fwd->state_put(SCTX(ctx), s, diag);
+}
+
+static xa_rc fwd_spool_add(void *ctx, const char *dest, const struct xa_fwd_msg *m, struct xa_diag *diag)
+{
+    NEED(ctx, diag);
+    return SQ->fwd->spool_add(SCTX(ctx), dest, m, diag);
+}
+
+static xa_rc fwd_spool_read(void *ctx, const char *dest, size_t limit, xa_fwd_msg_cb cb, void *ud, struct xa_diag *diag)
+{
+    NEED(ctx, diag);
+    return SQ->fwd->spool_read(SCTX(ctx), dest, limit, cb, ud, diag);
+}
+
+static xa_rc fwd_spool_remove(void *ctx, const char *dest, int64_t upto_id, struct xa_diag *diag)
+{
+    NEED(ctx, diag);
+    return SQ->fwd->spool_remove(SCTX(ctx), dest, upto_id, diag);
+}
+
+static xa_rc fwd_forget(void *ctx, const char *dest, struct xa_diag *diag)
+{
+    NEED(ctx, diag);
+    return SQ->fwd->forget(SCTX(ctx), dest, diag);
+}
+
+static const struct xa_store_fwd_ops ch_fwd_ops = {
+    .state_get = fwd_state_get,
+    .state_list = fwd_state_list,
+    .state_put = fwd_state_put,
+    .spool_add = fwd_spool_add,
+    .spool_read = fwd_spool_read,
+    .spool_remove = fwd_spool_remove,
+    .forget = fwd_forget,
+};
+
+static xa_rc alerts_put(void *ctx, const struct xa_alert *a, int64_t merge_window, int64_t *id, bool *merged, struct xa_diag *diag)
+{
+    NEED(ctx, diag);
+    return SQ->alerts->put(SCTX(ctx), a, merge_window, id, merged, diag);
+}
+
+static xa_rc alerts_list(void *ctx, const struct xa_alert_query *q, xa_alert_cb cb, void *ud, struct xa_diag *diag)
+{
+    NEED(ctx, diag);
+    return SQ->alerts->list(SCTX(ctx), q, cb, ud, diag);
+}
+
+static xa_rc alerts_update(void *ctx, int64_t id, int status, const char *who, const char *comment, struct xa_diag *diag)
+{
+    NEED(ctx, diag);
+    return SQ->alerts->update(SCTX(ctx), id, status, who, comment, diag);
+}
+
+static xa_rc alerts_cursor_get(void *ctx, const char *name, int64_t *seq, struct xa_diag *diag)
+{
+    NEED(ctx, diag);
+    return SQ->alerts->cursor_get(SCTX(ctx), name, seq, diag);
+}
+
+static xa_rc alerts_cursor_set(void *ctx, const char *name, int64_t seq, struct xa_diag *diag)
+{
+    NEED(ctx, diag);
+    return SQ->alerts->cursor_set(SCTX(ctx), name, seq, diag);
+}
+
+static xa_rc alerts_state_load(void *ctx, const char *owner, xa_state_cb cb, void *ud, struct xa_diag *diag)
+{
+    NEED(ctx, diag);
+    return SQ->alerts->state_load(SCTX(ctx), owner, cb, ud, diag);
+}
+
+static xa_rc alerts_state_put(void *ctx, const char *owner, const char *key, const void *data, size_t len, struct xa_diag *diag)
+{
+    NEED(ctx, diag);
+    return SQ->alerts->state_put(SCTX(ctx), owner, key, data, len, diag);
+}
+
+static xa_rc alerts_state_clear(void *ctx, const char *owner, struct xa_diag *diag)
+{
+    NEED(ctx, diag);
+    return SQ->alerts->state_clear(SCTX(ctx), owner, diag);
+}
+
+static const struct xa_store_alert_ops ch_alerts_ops = {
+    .put = alerts_put,
+    .list = alerts_list,
+    .update = alerts_update,
+    .cursor_get = alerts_cursor_get,
+    .cursor_set = alerts_cursor_set,
+    .state_load = alerts_state_load,
+    .state_put = alerts_state_put,
+    .state_clear = alerts_state_clear,
+};
+
+static xa_rc col_blob_known(void *ctx, const char *tenant_id, const char *content_type, const char *content_id, bool *known, struct xa_diag *diag)
+{
+    NEED(ctx, diag);
+    return SQ->blob_known(SCTX(ctx), tenant_id, content_type, content_id, known, diag);
+}
+
+static xa_rc col_blob_put(void *ctx, const struct xa_blob_entry *b, struct xa_diag *diag)
+{
+    NEED(ctx, diag);
+    return SQ->blob_put(SCTX(ctx), b, diag);
+}
+
+static xa_rc col_stream_put(void *ctx, const struct xa_stream_state *s, struct xa_diag *diag)
+{
+    NEED(ctx, diag);
+    return SQ->stream_put(SCTX(ctx), s, diag);
+}
+
+static xa_rc col_stream_list(void *ctx, const char *tenant_id, xa_stream_state_cb cb, void *ud, struct xa_diag *diag)
+{
+    NEED(ctx, diag);
+    return SQ->stream_list(SCTX(ctx), tenant_id, cb, ud, diag);
+}
+
+static xa_rc col_gap_put(void *ctx, const struct xa_gap *g, struct xa_diag *diag)
+{
+    NEED(ctx, diag);
+    return SQ->gap_put(SCTX(ctx), g, diag);
+}
+
+static xa_rc col_gap_list(void *ctx, const char *tenant_id, bool open_only, xa_gap_cb cb, void *ud, struct xa_diag *diag)
+{
+    NEED(ctx, diag);
+    return SQ->gap_list(SCTX(ctx), tenant_id, open_only, cb, ud, diag);
+}
+
+const struct xa_store_ops xa_store_clickhouse_ops = {
+    .name = "clickhouse",
+    .open = ch_open,
+    .close = ch_close,
+    .begin = ch_begin,
+    .commit = ch_commit,
+    .rollback = ch_rollback,
+    .put = ch_put,
+    .prepare = NULL,
+    .quarantine = ch_quarantine,
+    .search = ch_search,
+    .get = ch_get,
+    .scan = ch_scan,
+    .quarantine_list = ch_quarantine_list,
+    .stats = ch_stats,
+    .verify = ch_verify,
+    .purge = NULL,
+    .evidence = NULL,
+    .checkpoint_get = NULL,
+    .checkpoint = ch_checkpoint,
+    .adopt = NULL,
+    .web = &ch_web_ops,
+    .fwd = &ch_fwd_ops,
+    .alerts = &ch_alerts_ops,
+    .blob_known = col_blob_known,
+    .blob_put = col_blob_put,
+    .stream_put = col_stream_put,
+    .stream_list = col_stream_list,
+    .gap_put = col_gap_put,
+    .gap_list = col_gap_list,
+};
