@@ -161,7 +161,10 @@ static xa_rc xfer_new(struct xa_http_req *req, struct xfer **out, struct xa_diag
     if (req->method && strcmp(req->method, "POST") == 0) {
         curl_easy_setopt(e, CURLOPT_POST, 1L);
         curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)req->body_len);
-        curl_easy_setopt(e, CURLOPT_COPYPOSTFIELDS, req->body ? req->body : "");
+        if (req->body_borrowed && req->body)
+            curl_easy_setopt(e, CURLOPT_POSTFIELDS, req->body);
+        else
+            curl_easy_setopt(e, CURLOPT_COPYPOSTFIELDS, req->body ? req->body : "");
         char ct[160];
         snprintf(ct, sizeof(ct), "Content-Type: %s",
                  req->content_type ? req->content_type : "application/json");
@@ -233,6 +236,7 @@ void xa_http_free(struct xa_http *h)
 xa_rc xa_http_start(struct xa_http *h, struct xa_http_req *req, struct xa_diag *diag)
 {
     struct xfer *x = NULL;
+    req->body_borrowed = false; /* the transfer outlives this call: curl keeps a copy */
     xa_rc rc = xfer_new(req, &x, diag);
     if (rc)
         return rc;

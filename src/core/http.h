@@ -13,6 +13,8 @@
 
 #include "core/rc.h"
 
+#include <stdbool.h>
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -39,6 +41,7 @@ struct xa_http_req {
     const char *body;         /* POST body (copied by the transfer), may be NULL */
     size_t body_len;
     const char *content_type; /* of the POST body */
+    bool body_borrowed;       /* xa_http_perform only: send body in place, without a copy */
     const char *bearer;       /* access token for "Authorization: Bearer", NULL = none */
     const char *const *headers; /* more "Name: value" lines (may carry secrets: never logged) */
     size_t n_headers;

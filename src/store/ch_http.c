@@ -2,6 +2,7 @@
 #include "store/ch_http.h"
 
 #include "core/http.h"
+#include "core/log.h"
 #include "core/xtime.h"
 
 #include <stdio.h>
@@ -289,6 +290,7 @@ static xa_rc once(struct xa_ch_conn *c, size_t node, const char *sql, const void
     req.n_headers = nh;
     req.ca_file = c->ca_file;
     req.content_type = "application/octet-stream";
+    req.body_borrowed = true; /* xa_http_perform: the body outlives the transfer */
     req.body = body ? body : (sql_in_url ? "" : sql);
     req.body_len = body ? len : (sql_in_url ? 0 : strlen(sql));
     req.timeout_ms = c->timeout_ms > 0 ? c->timeout_ms : 600000;
@@ -351,7 +353,10 @@ xa_rc xa_ch_run(struct xa_ch_conn *c, int node, const char *sql, const void *bod
             bool transient = false;
             if (text)
                 xa_buf_reset(text);
+            int64_t t0 = xa_time_mono();
             rc = once(c, n, sql, body, len, settings, types, cb, ud, text, &transient, d);
+            xa_log(XA_LOG_DEBUG, "clickhouse: node %zu: %.60s...: %s in %.1f ms", n + 1, sql,
+                   rc ? "failed" : "done", (double)(xa_time_mono() - t0) / 1000.0);
             if (!rc || !transient) {
                 if (!rc && node < 0)
                     c->cur = n;
