@@ -2118,7 +2118,7 @@ static xa_rc ch_verify(void *ctx, const struct xa_verify_opts *o, xa_verify_cb c
         struct ints r;
         xa_buf_reset(&c->sql);
         xa_buf_printf(&c->sql, "SELECT toInt64(count()), toInt64(min(seq)), toInt64(max(seq)) FROM %s"
-                      " WHERE stream NOT IN (SELECT stream FROM %s) FORMAT RowBinary",
+                      " WHERE stream GLOBAL NOT IN (SELECT stream FROM %s) FORMAT RowBinary",
                       c->tbl_ev, c->tbl_streams);
         if (!(rc = query_ints(c, -1, "qqq", &r, d)) && r.v[0] > 0)
             report(&v, XA_VP_INSERTED, r.v[1], r.v[2], NULL, 0,

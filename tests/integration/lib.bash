@@ -3,7 +3,10 @@ set -euo pipefail
 : "${EXOAUDIT:?EXOAUDIT must point at the exoaudit binary}"
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
-export EXOAUDIT_DB="$TMP/archive.db"
+# XA_TEST_STORE runs a test against another archive, e.g. a ClickHouse location in which
+# @TMP@ stands for this test's temporary directory (tests/integration/*_clickhouse.sh)
+export EXOAUDIT_DB="${XA_TEST_STORE:-$TMP/archive.db}"
+EXOAUDIT_DB=${EXOAUDIT_DB//@TMP@/$TMP}
 export EXOAUDIT_CONFIG=""   # never pick up the user's configuration
 unset XDG_CONFIG_HOME
 export HOME="$TMP"
