@@ -1,5 +1,6 @@
 /* selfaudit.c - integrity settings and self-audit events (selfaudit.h). */
 #include "cli/selfaudit.h"
+#include "store/store.h"
 
 #include "core/buf.h"
 #include "core/log.h"
@@ -20,7 +21,9 @@ const char *xa_cli_private_key_path(struct xa_cli *cli)
     if (p && *p)
         return p;
     const char *db = xa_cli_db_path(cli);
-    snprintf(priv_buf, sizeof(priv_buf), "%s.key", db ? db : "archive.db");
+    char *state = xa_store_clickhouse_state_path(db); /* ClickHouse: beside its state file */
+    snprintf(priv_buf, sizeof(priv_buf), "%s.key", state ? state : db ? db : "archive.db");
+    free(state);
     return priv_buf;
 }
 
@@ -30,7 +33,9 @@ const char *xa_cli_public_key_path(struct xa_cli *cli)
     if (p && *p)
         return p;
     const char *db = xa_cli_db_path(cli);
-    snprintf(pub_buf, sizeof(pub_buf), "%s.pub", db ? db : "archive.db");
+    char *state = xa_store_clickhouse_state_path(db); /* ClickHouse: beside its state file */
+    snprintf(pub_buf, sizeof(pub_buf), "%s.pub", state ? state : db ? db : "archive.db");
+    free(state);
     return pub_buf;
 }
 

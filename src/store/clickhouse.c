@@ -803,6 +803,37 @@ static char *default_state_path(const struct chx *c)
     return p;
 }
 
+char *xa_store_clickhouse_state_path(const char *location)
+{
+    if (!xa_store_is_clickhouse(location))
+        return NULL;
+    const char *q = strchr(location, '?');
+    for (const char *a = q ? q + 1 : NULL; a && *a;) {
+        const char *amp = strchr(a, '&');
+        size_t n = amp ? (size_t)(amp - a) : strlen(a);
+        if (n > 6 && strncmp(a, "state=", 6) == 0)
+            return pct_decode(a + 6, n - 6);
+        a = amp ? amp + 1 : NULL;
+    }
+    struct chx c;
+    memset(&c, 0, sizeof(c));
+    const char *p = strstr(location, "://") + 3;
+    const char *slash = strchr(p, '/');
+    if (!slash)
+        return NULL;
+    const char *at = memchr(p, '@', (size_t)(slash - p));
+    if (at)
+        p = at + 1;
+    char *host = strndup(p, (size_t)(slash - p));
+    c.db = strndup(slash + 1, q ? (size_t)(q - slash - 1) : strlen(slash + 1));
+    c.conn.urls[0] = host;
+    c.conn.n_urls = host ? 1 : 0;
+    char *r = host && c.db ? default_state_path(&c) : NULL;
+    free(host);
+    free(c.db);
+    return r;
+}
+
 static xa_rc ch_open(const struct xa_store_cfg *cfg, void **out, struct xa_diag *d)
 {
     struct chx *c = calloc(1, sizeof(*c));

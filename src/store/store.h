@@ -496,6 +496,10 @@ extern const struct xa_store_ops xa_store_clickhouse_ops;
 /* True when location names a ClickHouse archive ("clickhouse://" or "clickhouses://",
  * docs/CLICKHOUSE.md); anything else is a SQLite file path. */
 bool xa_store_is_clickhouse(const char *location);
+/* The local state file of a ClickHouse location (its state= parameter, else the default
+ * under the data directory), malloc'd; NULL for other locations. Local files that belong
+ * to the archive (signing keys) are named after it. */
+char *xa_store_clickhouse_state_path(const char *location);
 
 /* Open the backend that fits cfg->location (ClickHouse for a clickhouse:// URL, SQLite
  * for a path). Creates and migrates
