@@ -1004,6 +1004,23 @@ static xa_rc ch_begin(void *ctx, struct xa_diag *d)
         return xa_diag_set(d, XA_ERR_INTERNAL, "transaction already open");
     if ((rc = c->state.ops->begin(c->state.ctx, d)))
         return rc;
+    /* Other contexts of this state file (serve's self-audit writer and its request pool, the
+     * collector's threads) write the same stream: the state's write lock is held now, so the
+     * head read here is the latest and nobody else moves it until commit or rollback. */
+    struct head_rec r;
+    memset(&r, 0, sizeof(r));
+    rc = c->state.ops->alerts->state_load(c->state.ctx, STATE_OWNER, head_load_cb, &r, d);
+    if (rc) {
+        c->state.ops->rollback(c->state.ctx);
+        return rc;
+    }
+    if (r.stream == c->stream && memcmp(&r.h, &c->com, sizeof(r.h)) != 0) {
+        c->cur = c->com = c->sent = r.h;
+        int64_t head = ((int64_t)c->stream << SEQ_SHIFT) + r.h.n;
+        if (c->inflight < head)
+            c->inflight = head;
+        idset_clear(&c->ids); /* records stored by the other writer are not in the set */
+    }
     c->in_txn = true;
     return XA_OK;
 }
@@ -1084,6 +1101,21 @@ static void ch_rollback(void *ctx)
     memcpy(c->cur.chain, c->sent.chain, 32);
     c->cur.qn = c->sent.qn > c->com.qn ? c->sent.qn : c->com.qn;
     idset_clear(&c->ids); /* identities of discarded rows must be forgotten */
+    if (c->cur.n != c->com.n || c->cur.qn != c->com.qn) {
+        /* and the committed head must cover them, so that no other writer reuses their seq */
+        struct xa_diag d;
+        xa_diag_clear(&d);
+        xa_rc rc = c->state.ops->begin(c->state.ctx, &d);
+        if (!rc && !(rc = head_save(c, &d)))
+            rc = c->state.ops->commit(c->state.ctx, &d);
+        if (rc) {
+            c->state.ops->rollback(c->state.ctx);
+            xa_log(XA_LOG_WARN, "clickhouse: cannot record the rows sent before a rollback "
+                                "(the next open adopts them): %s", d.msg);
+        } else {
+            c->com = c->cur;
+        }
+    }
 }
 
 static xa_rc ch_commit(void *ctx, struct xa_diag *d)
