@@ -5,11 +5,12 @@
 # makes a fresh database per test; the tests of SQLite internals skip themselves there.
 # Exits 77 (skip) when clickhouse-server is not installed.
 #
-# The test binary is the build's tests/test_store beside $EXOAUDIT (XA_TEST_STORE overrides).
+# The test binary is the build's tests/test_store beside $EXOAUDIT (XA_TEST_STORE_BIN overrides;
+# XA_TEST_STORE is lib.bash's archive location, not used here).
 source "$(dirname "$0")/lib.bash"
 source "$(dirname "$0")/ch_lib.bash"
 
-TEST_STORE=${XA_TEST_STORE:-$(dirname "$EXOAUDIT")/tests/test_store}
+TEST_STORE=${XA_TEST_STORE_BIN:-$(dirname "$EXOAUDIT")/tests/test_store}
 # the tests that may skip under ClickHouse (SQLite internals); every other one must run
 SQLITE_ONLY="test_codec test_sqlite_files"
 
