@@ -57,6 +57,8 @@ static const char EV_COLS[] = "tenant, rid, at, seq, stream, rtype, flags, op, a
 /* what a read needs to rebuild an event */
 static const char EV_READ[] = "tenant, rid, at, seq, rtype, flags, op, actor, mbx, wl, ip, body";
 static const char EV_TYPES[] = "SSqqiqSSSSSS";
+/* the same plus the duplicate counter, as select_events() reads it */
+static const char EV_TYPES_DUPS[] = "SSqqiqSSSSSSq";
 
 /* ---- identity set --------------------------------------------------------------------- */
 
@@ -1291,7 +1293,7 @@ static xa_rc ch_quarantine(void *ctx, const struct xa_quarantine_item *q, struct
     int64_t id = ((int64_t)c->stream << SEQ_SHIFT) + c->cur.qn + 1;
     struct xa_buf *r = &c->qins;
     xa_ch_put_i64(r, id);
-    xa_ch_put_i64(r, q->at);
+    xa_ch_put_i64(r, q->at != 0 && q->at != XA_TIME_NONE ? q->at : xa_time_now());
     xa_ch_put_u32(r, c->stream);
     xa_ch_put_str(r, nz(q->source_name), strlen(nz(q->source_name)));
     xa_ch_put_i64(r, q->line);
@@ -1398,9 +1400,14 @@ struct emit_ud {
     size_t limit, n;
     bool more;
     int64_t last_at, last_seq;
+    int64_t emit_at, emit_seq; /* the last row handed to cb (cursor) */
+    int order;                /* enum ev_order: checked, a join must not reorder rows */
+    bool any;
     xa_rc cbrc;
     struct xa_diag *d;
 };
+
+enum ev_order { ORD_NONE = 0, ORD_AT_ASC, ORD_AT_DESC, ORD_SEQ };
 
 static bool params_match(const struct xa_query *q, const struct xa_event *ev)
 {
@@ -1427,6 +1434,19 @@ static xa_rc emit_cb(void *ud, const struct xa_ch_val *v)
     xa_rc rc = row_to_event(e->c, v, &ev, e->d);
     if (rc)
         return rc;
+    ev.duplicates = v[12].i <= 0 ? 0 : v[12].i > UINT32_MAX ? UINT32_MAX : (uint32_t)v[12].i;
+    if (e->any && e->order != ORD_NONE) {
+        bool ok = e->order == ORD_SEQ      ? ev.seq > e->last_seq
+                  : e->order == ORD_AT_ASC ? (ev.occurred_at > e->last_at ||
+                                              (ev.occurred_at == e->last_at && ev.seq > e->last_seq))
+                                           : (ev.occurred_at < e->last_at ||
+                                              (ev.occurred_at == e->last_at && ev.seq < e->last_seq));
+        if (!ok)
+            return xa_diag_set(e->d, XA_ERR_DB, "clickhouse: rows arrived out of order");
+    }
+    e->any = true;
+    e->last_at = ev.occurred_at;
+    e->last_seq = ev.seq;
     if (e->q && e->q->n_params && !params_match(e->q, &ev))
         return XA_OK;
     if (e->limit && e->n == e->limit) {
@@ -1434,8 +1454,8 @@ static xa_rc emit_cb(void *ud, const struct xa_ch_val *v)
         return XA_ERR_EOF;
     }
     e->n++;
-    e->last_at = ev.occurred_at;
-    e->last_seq = ev.seq;
+    e->emit_at = ev.occurred_at;
+    e->emit_seq = ev.seq;
     rc = e->cb(e->ud, &ev);
     if (rc) {
         e->cbrc = rc;
@@ -1444,10 +1464,28 @@ static xa_rc emit_cb(void *ud, const struct xa_ch_val *v)
     return XA_OK;
 }
 
-static xa_rc select_events(struct chx *c, struct emit_ud *e, struct xa_diag *d)
+/* c->sql holds "SELECT EV_READ FROM events ..." (ordered, without FORMAT). Run it with each
+ * row's duplicate counter joined from the dups table; the join keeps the order of its left
+ * side (emit_cb checks it). bounded: the query returns few rows, so only their counters are
+ * read (GLOBAL: the subquery reads a Distributed table too); else dups is grouped once. */
+static xa_rc select_events(struct chx *c, struct emit_ud *e, bool bounded, struct xa_diag *d)
 {
-    xa_rc rc = xa_ch_run(&c->conn, -1, c->sql.data, NULL, 0, c->settings, false, EV_TYPES, emit_cb,
-                         e, NULL, d);
+    struct xa_buf w;
+    xa_buf_init(&w, 0);
+    xa_rc rc = xa_buf_printf(&w, "SELECT %s, toInt64(dn) FROM (%s) ANY LEFT JOIN"
+                                 " (SELECT tenant, rid, toInt64(sum(n)) AS dn FROM %s",
+                             EV_READ, c->sql.data, c->tbl_dup);
+    if (!rc && bounded)
+        rc = xa_buf_printf(&w, " WHERE (tenant, rid) GLOBAL IN (SELECT tenant, rid FROM (%s))",
+                           c->sql.data);
+    if (!rc)
+        rc = xa_buf_puts(&w, " GROUP BY tenant, rid) USING (tenant, rid) FORMAT RowBinary");
+    if (!rc)
+        rc = xa_ch_run(&c->conn, -1, w.data, NULL, 0, c->settings, false, EV_TYPES_DUPS, emit_cb,
+                       e, NULL, d);
+    else
+        rc = xa_diag_set(d, rc, "out of memory");
+    xa_buf_release(&w);
     return rc ? rc : e->cbrc;
 }
 
@@ -1583,13 +1621,48 @@ static xa_rc text_filter(struct xa_buf *s, const char *text)
 
 /* The filter conditions of q, appended to s as " PREWHERE ..." (the cheap columns are read
  * first; the wide ones - body - only for the granules that match). */
-static xa_rc where_clause(const struct xa_query *q, struct xa_buf *s, struct xa_diag *d)
+struct tenants_ud {
+    struct xa_buf *out;
+    size_t n;
+};
+
+static xa_rc tenants_cb(void *ud, const struct xa_ch_val *v)
+{
+    struct tenants_ud *t = ud;
+    xa_rc rc = xa_buf_puts(t->out, t->n++ ? "," : "");
+    return rc ? rc : xa_ch_litn(t->out, v[0].s, v[0].n);
+}
+
+/* The tenant filter is case-insensitive and may have wildcards, like every string filter;
+ * the stored spellings that match are looked up first (the tenant column is the first of
+ * the primary key and compresses to almost nothing), so that the search itself can use the
+ * primary key with "tenant IN (exact values)". */
+static xa_rc tenant_clause(struct chx *c, const char *pat, struct xa_buf *out, struct xa_diag *d)
+{
+    struct xa_buf q;
+    xa_buf_init(&q, 0);
+    xa_rc rc = xa_buf_printf(&q, "SELECT DISTINCT tenant FROM %s WHERE 1", c->tbl_ev);
+    rc = rc ? rc : str_filter(&q, "tenant", &pat, 1, 0);
+    rc = rc ? rc : xa_buf_puts(&q, " FORMAT RowBinary");
+    rc = rc ? rc : xa_buf_puts(out, "tenant IN (");
+    struct tenants_ud t = {out, 0};
+    if (rc)
+        rc = xa_diag_set(d, rc, "out of memory");
+    else
+        rc = xa_ch_run(&c->conn, -1, q.data, NULL, 0, c->settings, true, "S", tenants_cb, &t, NULL, d);
+    if (!rc && !t.n)
+        rc = xa_ch_lit(out, "");
+    rc = rc ? rc : xa_buf_putc(out, ')');
+    xa_buf_release(&q);
+    return rc;
+}
+
+static xa_rc where_clause(const struct xa_query *q, const char *tenants, struct xa_buf *s,
+                          struct xa_diag *d)
 {
     xa_rc rc = xa_buf_puts(s, " PREWHERE 1");
-    if (!rc && q->tenant_id) {
-        rc = xa_buf_puts(s, " AND tenant = ");
-        rc = rc ? rc : xa_ch_lit(s, q->tenant_id);
-    }
+    if (!rc && tenants)
+        rc = xa_buf_printf(s, " AND %s", tenants);
     if (!rc && q->since != XA_TIME_NONE)
         rc = xa_buf_printf(s, " AND at >= %" PRId64, q->since);
     if (!rc && q->until != XA_TIME_NONE)
@@ -1666,31 +1739,48 @@ static xa_rc keys_cb(void *ud, const struct xa_ch_val *v)
 
 #define TWO_PHASE_MAX 2000 /* pages up to this size are fetched by identity */
 
+static xa_rc search_run(struct chx *c, const struct xa_query *q, const char *tenants_sql,
+                        struct emit_ud *ep, char next_cursor[XA_CURSOR_MAX], struct xa_diag *d);
+
 static xa_rc ch_search(void *ctx, const struct xa_query *q, xa_event_cb cb, void *ud,
                        char next_cursor[XA_CURSOR_MAX], struct xa_diag *d)
 {
     struct chx *c = ctx;
     if (next_cursor)
         next_cursor[0] = '\0';
+    struct emit_ud e = {.c = c, .cb = cb, .ud = ud, .q = q, .limit = q->limit, .d = d};
+    struct xa_buf tenants;
+    xa_buf_init(&tenants, 0);
+    xa_rc rc = q->tenant_id ? tenant_clause(c, q->tenant_id, &tenants, d) : XA_OK;
+    if (!rc)
+        rc = search_run(c, q, tenants.data, &e, next_cursor, d);
+    xa_buf_release(&tenants);
+    return rc;
+}
+
+static xa_rc search_run(struct chx *c, const struct xa_query *q, const char *tenants_sql,
+                        struct emit_ud *ep, char next_cursor[XA_CURSOR_MAX], struct xa_diag *d)
+{
+    struct emit_ud e = *ep;
     const char *dir = q->oldest_first ? "ASC" : "DESC";
     struct xa_buf *s = &c->sql;
-    struct emit_ud e = {.c = c, .cb = cb, .ud = ud, .q = q, .limit = q->limit, .d = d};
     xa_rc rc;
     if (!q->limit || q->limit > TWO_PHASE_MAX || q->n_params) {
         /* one streaming pass; parameter filters are applied here, so no LIMIT in SQL */
         xa_buf_reset(s);
         if ((rc = xa_buf_printf(s, "SELECT %s FROM %s", EV_READ, c->tbl_ev)) ||
-            (rc = where_clause(q, s, d)))
+            (rc = where_clause(q, tenants_sql, s, d)))
             return rc;
         rc = xa_buf_printf(s, " ORDER BY at %s, seq %s LIMIT 1 BY tenant, rid", dir, dir);
-        if (!rc && q->limit && !q->n_params)
+        bool bounded = q->limit && !q->n_params;
+        if (!rc && bounded)
             rc = xa_buf_printf(s, " LIMIT %zu", q->limit + 1);
-        rc = rc ? rc : xa_buf_puts(s, " FORMAT RowBinary");
         if (rc)
             return xa_diag_set(d, rc, "out of memory");
-        rc = select_events(c, &e, d);
+        e.order = q->oldest_first ? ORD_AT_ASC : ORD_AT_DESC;
+        rc = select_events(c, &e, bounded, d);
         if (!rc && e.more && next_cursor)
-            xa_sqlc_cursor_format(e.last_at, e.last_seq, next_cursor, XA_CURSOR_MAX);
+            xa_sqlc_cursor_format(e.emit_at, e.emit_seq, next_cursor, XA_CURSOR_MAX);
         return rc;
     }
     /* two phases: identities of the page from the narrow columns, then the rows by key */
@@ -1699,7 +1789,7 @@ static xa_rc ch_search(void *ctx, const struct xa_query *q, xa_event_cb cb, void
     struct keys ks = {.a = &ka};
     xa_buf_reset(s);
     if ((rc = xa_buf_printf(s, "SELECT tenant, rid, at, seq FROM %s", c->tbl_ev)) ||
-        (rc = where_clause(q, s, d)))
+        (rc = where_clause(q, tenants_sql, s, d)))
         goto out;
     if ((rc = xa_buf_printf(s, " ORDER BY at %s, seq %s LIMIT 1 BY tenant, rid LIMIT %zu FORMAT RowBinary",
                             dir, dir, q->limit + 1))) {
@@ -1727,15 +1817,15 @@ static xa_rc ch_search(void *ctx, const struct xa_query *q, xa_event_cb cb, void
             rc = rc ? rc : xa_ch_lit(s, ks.k[i].rid);
             rc = rc ? rc : xa_buf_putc(s, ')');
         }
-        rc = rc ? rc : xa_buf_printf(s, ") ORDER BY at %s, seq %s LIMIT 1 BY tenant, rid FORMAT RowBinary",
-                                     dir, dir);
+        rc = rc ? rc : xa_buf_printf(s, ") ORDER BY at %s, seq %s LIMIT 1 BY tenant, rid", dir, dir);
         if (rc) {
             rc = xa_diag_set(d, rc, "out of memory");
             goto out;
         }
         e.limit = 0; /* the page is exactly these rows */
         e.q = NULL;
-        rc = select_events(c, &e, d);
+        e.order = q->oldest_first ? ORD_AT_ASC : ORD_AT_DESC;
+        rc = select_events(c, &e, true, d);
     }
     if (!rc && ks.n > q->limit && next_cursor && page)
         xa_sqlc_cursor_format(ks.k[page - 1].at, ks.k[page - 1].seq, next_cursor, XA_CURSOR_MAX);
@@ -1758,11 +1848,11 @@ static xa_rc ch_get(void *ctx, const char *id, xa_event_cb cb, void *ud, struct 
     long long n = strtoll(id, &end, 10);
     if (!rc && *id && end && !*end && !errno && n > 0)
         rc = xa_buf_printf(s, " OR seq = %lld", n);
-    rc = rc ? rc : xa_buf_puts(s, " ORDER BY seq LIMIT 1 BY tenant, rid FORMAT RowBinary");
+    rc = rc ? rc : xa_buf_puts(s, " ORDER BY seq LIMIT 1 BY tenant, rid");
     if (rc)
         return xa_diag_set(d, rc, "out of memory");
-    struct emit_ud e = {.c = c, .cb = cb, .ud = ud, .d = d};
-    rc = select_events(c, &e, d);
+    struct emit_ud e = {.c = c, .cb = cb, .ud = ud, .d = d, .order = ORD_SEQ};
+    rc = select_events(c, &e, true, d);
     if (!rc && !e.n)
         return xa_diag_set(d, XA_ERR_NOTFOUND, "no event with id %s", id);
     return rc;
@@ -1778,11 +1868,10 @@ static xa_rc ch_scan(void *ctx, int64_t after_seq, size_t limit, xa_event_cb cb,
                              EV_READ, c->tbl_ev, after_seq);
     if (!rc && limit)
         rc = xa_buf_printf(&c->sql, " LIMIT %zu", limit);
-    rc = rc ? rc : xa_buf_puts(&c->sql, " FORMAT RowBinary");
     if (rc)
         return xa_diag_set(d, rc, "out of memory");
-    struct emit_ud e = {.c = c, .cb = cb, .ud = ud, .d = d};
-    return select_events(c, &e, d);
+    struct emit_ud e = {.c = c, .cb = cb, .ud = ud, .d = d, .order = ORD_SEQ};
+    return select_events(c, &e, limit > 0, d);
 }
 
 struct qlist_ud {

@@ -5,7 +5,8 @@
  * Semantics every backend must keep:
  * - Identity is (tenant_id, record_id). put() of an event already stored increments
  *   that row's duplicate counter and reports XA_PUT_DUPLICATE; it never adds a row.
- * - seq is assigned at put() in commit order (1, 2, 3, ... per archive) and never reused.
+ * - seq is assigned at put(), increasing in commit order, and never reused (SQLite: 1, 2,
+ *   3, ...; ClickHouse: (writer stream << 40) + 1, 2, 3, ..., docs/CLICKHOUSE.md).
  * - Writes happen between begin() and commit(); nothing is visible or durable before
  *   commit() returns XA_OK. rollback() discards everything since begin().
  * - The raw record is returned byte-exact.
