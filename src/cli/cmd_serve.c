@@ -634,9 +634,13 @@ int xa_cmd_serve(struct xa_cli *cli, int argc, char **argv)
         snprintf(export_dir, sizeof(export_dir), "%s", ed);
     } else {
         const char *db = xa_cli_db_path(cli);
+        char *state = xa_store_clickhouse_state_path(db); /* ClickHouse: beside its state file */
+        if (state)
+            db = state;
         const char *slash = strrchr(db, '/');
         snprintf(export_dir, sizeof(export_dir), "%.*s%sexports", slash ? (int)(slash - db) : 0,
                  db, slash ? "/" : "");
+        free(state);
     }
     if (mkdir(export_dir, 0700) != 0 && errno != EEXIST) {
         fprintf(stderr, "exoaudit serve: cannot create the export directory %s\n", export_dir);

@@ -476,18 +476,20 @@ static const char *const TABLES[] = {"events", "quarantine", "dups", "checkpoint
 static const char *const SHARD_KEY[] = {"cityHash64(tenant, rid)", "rand()", "cityHash64(tenant, rid)",
                                         "stream", "stream", "stream"};
 
-static xa_rc check_version(struct chx *c, size_t node, struct xa_diag *d)
+/* node -1: whichever host answers (replicas for failover) */
+static xa_rc check_version(struct chx *c, int node, struct xa_diag *d)
 {
-    xa_rc rc = run_text(c, (int)node, "SELECT version()", d);
+    xa_rc rc = run_text(c, node, "SELECT version()", d);
     if (rc)
         return rc;
     int major = 0, minor = 0;
+    int shown = node >= 0 ? node + 1 : (int)c->conn.cur + 1;
     if (!c->text.data || sscanf(c->text.data, "%d.%d", &major, &minor) != 2)
-        return xa_diag_set(d, XA_ERR_DB, "clickhouse: node %zu: cannot read the server version", node + 1);
+        return xa_diag_set(d, XA_ERR_DB, "clickhouse: node %d: cannot read the server version", shown);
     if (major * 1000 + minor < MIN_VERSION)
         return xa_diag_set(d, XA_ERR_UNSUPPORTED,
-                           "clickhouse: node %zu runs ClickHouse %d.%d; exoaudit needs 18.16 or newer",
-                           node + 1, major, minor);
+                           "clickhouse: node %d runs ClickHouse %d.%d; exoaudit needs 18.16 or newer",
+                           shown, major, minor);
     return XA_OK;
 }
 
@@ -495,10 +497,12 @@ static xa_rc create_schema(struct chx *c, struct xa_diag *d)
 {
     bool cl = c->cluster && *c->cluster;
     xa_rc rc = XA_OK;
-    for (size_t node = 0; node < c->conn.n_urls && !rc; node++) {
+    /* a cluster: the tables on every node; replicas: on whichever answers (node -1) */
+    for (size_t i = 0; i < (cl ? c->conn.n_urls : 1) && !rc; i++) {
+        int node = cl ? (int)i : -1;
         xa_buf_reset(&c->sql);
         if ((rc = xa_buf_printf(&c->sql, "CREATE DATABASE IF NOT EXISTS %s", c->db)) ||
-            (rc = run_text(c, (int)node, c->sql.data, d)))
+            (rc = run_text(c, node, c->sql.data, d)))
             break;
         for (size_t t = 0; t < sizeof(TABLES) / sizeof(TABLES[0]) && !rc; t++) {
             xa_buf_reset(&c->sql);
@@ -507,7 +511,7 @@ static xa_rc create_schema(struct chx *c, struct xa_diag *d)
             if ((rc = xa_buf_printf(&c->sql, DDL_LOCAL[t], c->db, cl ? "_local" : "")))
                 break;
 #pragma GCC diagnostic pop
-            if ((rc = run_text(c, (int)node, c->sql.data, d)))
+            if ((rc = run_text(c, node, c->sql.data, d)))
                 break;
             if (cl) {
                 xa_buf_reset(&c->sql);
@@ -516,7 +520,7 @@ static xa_rc create_schema(struct chx *c, struct xa_diag *d)
                                    " ENGINE = Distributed(%3$s, %1$s, %2$s_local, %4$s)",
                                    c->db, TABLES[t], c->cluster, SHARD_KEY[t]);
                 if (!rc)
-                    rc = run_text(c, (int)node, c->sql.data, d);
+                    rc = run_text(c, node, c->sql.data, d);
             }
         }
     }
@@ -865,8 +869,8 @@ static xa_rc ch_open(const struct xa_store_cfg *cfg, void **out, struct xa_diag 
                  "insert_distributed_sync=1&max_insert_block_size=1048576%s",
                  cl ? "" : "");
     }
-    for (size_t i = 0; !rc && i < c->conn.n_urls; i++)
-        rc = check_version(c, i, d);
+    for (size_t i = 0; !rc && i < (cl ? c->conn.n_urls : 1); i++)
+        rc = check_version(c, cl ? (int)i : -1, d);
     if (!rc)
         rc = cfg->readonly ? check_schema(c, d) : create_schema(c, d);
     /* the state file */
@@ -1590,10 +1594,20 @@ static xa_rc ip_filter(struct xa_buf *s, const char *const *ips, size_t n, struc
     return rc ? rc : xa_buf_putc(s, ')');
 }
 
+/* a token character of SQLite's FTS5 'ascii' tokenizer (sqlite_codec.c) */
+static bool tokch(unsigned char ch) { return isalnum(ch) || ch >= 0x80; }
+
+/* Full text as SQLite's index answers it: every token of every word is a whole token of the
+ * document (a prefix for the last token of a word ending in '*'); a word of several tokens
+ * (ceo@contoso.com) must also appear as a substring. A token ends at any character but
+ * [0-9a-z] and non-ASCII (the document is lower-cased ASCII; RE2 works on UTF-8 here). */
 static xa_rc text_filter(struct xa_buf *s, const char *text)
 {
+    static const char NONTOK[] = "[^0-9a-z\\x{80}-\\x{10ffff}]";
     xa_rc rc = XA_OK;
     const char *p = text;
+    struct xa_buf re;
+    xa_buf_init(&re, 0);
     while (*p && !rc) {
         while (*p && isspace((unsigned char)*p))
             p++;
@@ -1601,21 +1615,45 @@ static xa_rc text_filter(struct xa_buf *s, const char *text)
         while (*p && !isspace((unsigned char)*p))
             p++;
         size_t n = (size_t)(p - w);
-        while (n && w[n - 1] == '*')
+        bool prefix = false;
+        while (n && w[n - 1] == '*') {
             n--;
+            prefix = true;
+        }
         if (!n)
             continue;
         char *lw = strndup(w, n);
-        if (!lw)
-            return XA_ERR_NOMEM;
+        if (!lw) {
+            rc = XA_ERR_NOMEM;
+            break;
+        }
         lower_ascii(lw, n);
-        rc = xa_buf_puts(s, " AND position(doc, ");
-        if (!rc)
-            rc = xa_ch_lit(s, lw);
-        if (!rc)
-            rc = xa_buf_puts(s, ") > 0");
+        size_t toks = 0;
+        for (size_t i = 0; i < n && !rc;) {
+            while (i < n && !tokch((unsigned char)lw[i]))
+                i++;
+            size_t st = i;
+            while (i < n && tokch((unsigned char)lw[i]))
+                i++;
+            if (i == st)
+                break;
+            toks++;
+            xa_buf_reset(&re);
+            rc = xa_buf_printf(&re, "(^|%s)%.*s", NONTOK, (int)(i - st), lw + st);
+            if (!rc && !(prefix && i == n))
+                rc = xa_buf_printf(&re, "(%s|$)", NONTOK);
+            rc = rc ? rc : xa_buf_puts(s, " AND match(doc, ");
+            rc = rc ? rc : xa_ch_litn(s, re.data, re.len);
+            rc = rc ? rc : xa_buf_putc(s, ')');
+        }
+        if (!rc && toks > 1) {
+            rc = xa_buf_puts(s, " AND position(doc, ");
+            rc = rc ? rc : xa_ch_lit(s, lw);
+            rc = rc ? rc : xa_buf_puts(s, ") > 0");
+        }
         free(lw);
     }
+    xa_buf_release(&re);
     return rc;
 }
 
@@ -2000,6 +2038,7 @@ struct vctx {
     uint32_t stream;
     int64_t expect, last;
     unsigned char chain[32];
+    unsigned char prev[32];    /* the chain before seq last (for a second row with that seq) */
     bool have_chain;
     struct ckrow *cks;
     size_t nck, ick;
@@ -2102,18 +2141,37 @@ static void check_ck_at(struct vctx *v, int64_t seq, const unsigned char chain[3
     }
 }
 
+/* The columns that only serve searches (obj for --object, doc for -q) are not hashed: they
+ * must be what the record gives, else a record could be hidden from (or slipped into) an
+ * answer without any hash changing. */
+static bool search_cols_ok(struct chx *c, const struct xa_event *ev, const struct xa_ch_val *obj,
+                           const struct xa_ch_val *doc)
+{
+    const char *o = ev->object ? ev->object : "";
+    if (strlen(o) != obj->n || memcmp(o, obj->s, obj->n) != 0)
+        return false;
+    xa_buf_reset(&c->doc);
+    if (xa_sqlc_fts_doc(ev, &c->doc, DOC_MAX))
+        return false;
+    lower_ascii(c->doc.data, c->doc.len);
+    return c->doc.len == doc->n && (!doc->n || memcmp(c->doc.data, doc->s, doc->n) == 0);
+}
+
 static xa_rc verify_row(void *ud, const struct xa_ch_val *r)
 {
     struct vctx *v = ud;
     struct chx *c = v->c;
     int64_t seq = r[3].i;
+    /* the query collapses exact repeats (a retried insert): another row with the seq of the
+     * previous one is a different record under a number that was taken */
+    bool again = v->last && seq == v->last;
     v->sum->records++;
     if (!v->sum->first_seq || seq < v->sum->first_seq)
         v->sum->first_seq = seq;
     if (seq > v->sum->last_seq)
         v->sum->last_seq = seq;
     bool after_gap = false;
-    if (seq > v->expect) {
+    if (!again && seq > v->expect) {
         report(v, XA_VP_DELETED, v->expect, seq - 1, NULL, 0,
                "stream %u: records seq %" PRId64 "..%" PRId64 " (%" PRId64 ") are missing",
                v->stream, v->expect, seq - 1, seq - v->expect);
@@ -2132,6 +2190,7 @@ static xa_rc verify_row(void *ud, const struct xa_ch_val *r)
     xa_diag_clear(&d);
     xa_arena_reset(&c->arena);
     xa_rc rc = row_to_event(c, r, &ev, &d);
+    bool chained = false;
     if (rc) {
         report(v, XA_VP_ALTERED, seq, seq, r[1].s, 0, "stream %u: record seq %" PRId64 " (%s) is unreadable",
                v->stream, seq, r[1].s);
@@ -2140,18 +2199,91 @@ static xa_rc verify_row(void *ud, const struct xa_ch_val *r)
         unsigned char content[32], chain[32];
         xa_int_head_from_event(&ev, r[5].i, &h);
         xa_int_content_hash(&h, copy, blen, content);
-        xa_int_chain_step(v->chain, seq, content, chain);
-        if (!after_gap && memcmp(chain, stored, 32) != 0)
+        xa_int_chain_step(again ? v->prev : v->chain, seq, content, chain);
+        chained = memcmp(chain, stored, 32) == 0;
+        if (again)
+            report(v, XA_VP_INSERTED, seq, seq, r[1].s, 0,
+                   "stream %u: record %s is a second, different row with seq %" PRId64
+                   " (inserted behind exoaudit's back)",
+                   v->stream, r[1].s, seq);
+        else if (!after_gap && !chained)
             report(v, XA_VP_ALTERED, seq, seq, r[1].s, 0,
                    "stream %u: record seq %" PRId64 " (%s) does not match its chained hash",
                    v->stream, seq, r[1].s);
+        else if (!search_cols_ok(c, &ev, &r[13], &r[14]))
+            report(v, XA_VP_ALTERED, seq, seq, r[1].s, 0,
+                   "stream %u: record seq %" PRId64 " (%s): its search columns (object, text) do "
+                   "not match the record",
+                   v->stream, seq, r[1].s);
     }
     free(copy);
+    if (again) { /* the chain goes on from whichever row continues it */
+        if (chained)
+            memcpy(v->chain, stored, 32);
+        return v->cbrc ? XA_ERR_EOF : XA_OK;
+    }
+    memcpy(v->prev, v->chain, 32);
     memcpy(v->chain, stored, 32);
     check_ck_at(v, seq, stored);
     v->expect = seq + 1;
     v->last = seq;
     return v->cbrc ? XA_ERR_EOF : XA_OK;
+}
+
+/* Compare with the external checkpoint lines (integrity.checkpoint_file) of one stream, or
+ * with stream 0 those of streams the archive does not have (sl: the registered ones). */
+static void verify_external(struct vctx *v, const char *path, const struct streams_ud *sl,
+                            uint32_t stream, const struct ckrow *cks, size_t n)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        if (stream == 0)
+            report(v, XA_VP_WARNING, 0, 0, NULL, 0, "external checkpoint file %s: cannot read", path);
+        return;
+    }
+    char *line = NULL;
+    size_t cap = 0;
+    while (getline(&line, &cap, f) > 0) {
+        unsigned st = 0;
+        int64_t id = 0, seq = 0;
+        int off = 0;
+        if (sscanf(line, "exoaudit-checkpoint stream=%u id=%" SCNd64 " seq=%" SCNd64 " msg=%n", &st,
+                   &id, &seq, &off) != 3 || off == 0)
+            continue;
+        bool known = false;
+        for (size_t i = 0; i < sl->n && !known; i++)
+            known = sl->s[i].no == st;
+        if (stream ? st != stream : known)
+            continue;
+        char *hx = line + off, *sp = strchr(hx, ' ');
+        if (!sp)
+            continue;
+        *sp = '\0';
+        size_t ml = strlen(hx) / 2;
+        const struct ckrow *r = NULL;
+        for (size_t i = 0; i < n; i++)
+            if (cks[i].id == id)
+                r = &cks[i];
+        char *m = malloc(ml + 1);
+        bool same = false;
+        if (m && r && r->msg && xa_int_unhex(hx, (unsigned char *)m, ml)) {
+            m[ml] = '\0';
+            same = ml == r->msg_len && memcmp(m, r->msg, ml) == 0;
+        }
+        free(m);
+        if (!r)
+            report(v, XA_VP_CHECKPOINT, seq, seq, NULL, id,
+                   "stream %u: checkpoint %" PRId64 " (seq %" PRId64 ") recorded in %s is not in "
+                   "the archive (archive truncated or rewritten)",
+                   st, id, seq, path);
+        else if (!same)
+            report(v, XA_VP_CHECKPOINT, seq, seq, NULL, id,
+                   "stream %u: checkpoint %" PRId64 " (seq %" PRId64 ") differs from the copy in %s "
+                   "(archive rewritten)",
+                   st, id, seq, path);
+    }
+    free(line);
+    fclose(f);
 }
 
 static xa_rc ch_verify(void *ctx, const struct xa_verify_opts *o, xa_verify_cb cb, void *ud,
@@ -2235,15 +2367,25 @@ static xa_rc ch_verify(void *ctx, const struct xa_verify_opts *o, xa_verify_cb c
             report(&v, XA_VP_WARNING, 0, 0, NULL, 0,
                    "stream %u: %zu checkpoint(s) are unsigned (no integrity.private_key_file)",
                    sr->no, unsigned_cks);
+        if (!rc && own && unsigned_cks < cl.n)
+            report(&v, XA_VP_WARNING, 0, 0, NULL, 0,
+                   "stream %u: no trusted public key given: checked against the key registered in "
+                   "ClickHouse (whoever can write there can replace it); compare its fingerprint "
+                   "%.16s with your records (exoaudit key export)",
+                   sr->no, fpr);
+        if (!rc && o && o->checkpoint_file)
+            verify_external(&v, o->checkpoint_file, &sl, sr->no, cl.r, cl.n);
         v.cks = cl.r;
         v.nck = cl.n;
         v.ick = 0;
         if (!rc && !v.cbrc) {
             xa_buf_reset(&c->sql);
-            xa_buf_printf(&c->sql, "SELECT %s, chain FROM %s WHERE stream = %u ORDER BY seq LIMIT 1 BY seq"
-                          " FORMAT RowBinary", EV_READ, c->tbl_ev, sr->no);
+            /* exact repeats (a retried insert) collapse; any other row sharing a seq stays */
+            xa_buf_printf(&c->sql, "SELECT %s, chain, obj, doc FROM %s WHERE stream = %u ORDER BY seq"
+                          " LIMIT 1 BY seq, tenant, rid, at, rtype, flags, op, actor, mbx, wl, ip, obj,"
+                          " doc, body, chain FORMAT RowBinary", EV_READ, c->tbl_ev, sr->no);
             char types[32];
-            snprintf(types, sizeof(types), "%sF", EV_TYPES);
+            snprintf(types, sizeof(types), "%sFSS", EV_TYPES);
             rc = xa_ch_run(&c->conn, -1, c->sql.data, NULL, 0, c->settings, false, types, verify_row,
                            &v, NULL, d);
         }
@@ -2265,6 +2407,8 @@ static xa_rc ch_verify(void *ctx, const struct xa_verify_opts *o, xa_verify_cb c
         free(cl.r);
         xa_int_key_free(own);
     }
+    if (!rc && !v.cbrc && o && o->checkpoint_file)
+        verify_external(&v, o->checkpoint_file, &sl, 0, NULL, 0);
     /* rows that belong to no known stream were not written by exoaudit */
     if (!rc && !v.cbrc) {
         struct ints r;
