@@ -3,6 +3,9 @@
 
 #include "cli/common.h"
 #include "cli/selfaudit.h"
+#include "core/buf.h"
+#include "core/config.h"
+#include "core/http.h"
 #include "core/log.h"
 
 #include <getopt.h>
@@ -100,6 +103,63 @@ int xa_cli_parse_format(const char *s, enum xa_out_format *out)
     return -1;
 }
 
+#define XA_CH_HOSTS_MAX 16
+
+static void put_escaped(struct xa_buf *u, const char *v)
+{
+    char e[3 * 4096 + 1];
+    if (xa_http_escape(v, e, sizeof(e)) == XA_OK)
+        xa_buf_puts(u, e);
+    else
+        xa_buf_puts(u, "%00"); /* too long: a location that fails to open, never a silent default */
+}
+
+/* archive.clickhouse.* (docs/CLICKHOUSE.md) as a location URL; NULL when not configured. */
+static char *clickhouse_location(const struct xa_config *cfg)
+{
+    const char *keys[XA_CH_HOSTS_MAX], *vals[XA_CH_HOSTS_MAX];
+    size_t n = xa_config_prefixed(cfg, "archive.clickhouse.hosts.", keys, vals, XA_CH_HOSTS_MAX);
+    if (!n)
+        return NULL;
+    struct xa_diag d;
+    xa_diag_clear(&d);
+    bool tls = false;
+    xa_config_bool(cfg, "archive.clickhouse.tls", false, &tls, &d);
+    const char *db = xa_config_get(cfg, "archive.clickhouse.database");
+    const char *user = xa_config_get(cfg, "archive.clickhouse.user");
+    struct xa_buf u;
+    xa_buf_init(&u, 0);
+    xa_buf_puts(&u, tls ? "clickhouses://" : "clickhouse://");
+    if (user && *user) {
+        put_escaped(&u, user);
+        xa_buf_putc(&u, '@');
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            xa_buf_putc(&u, ',');
+        xa_buf_puts(&u, vals[i]);
+    }
+    xa_buf_printf(&u, "/%s", db && *db ? db : "exoaudit");
+    static const char *const params[] = {"cluster", "state", "password_file", "ca_file",
+                                         "timeout_s", "allow_plain_http"};
+    char sep = '?';
+    for (size_t i = 0; i < sizeof(params) / sizeof(params[0]); i++) {
+        char key[64];
+        snprintf(key, sizeof(key), "archive.clickhouse.%s", params[i]);
+        const char *v = xa_config_get(cfg, key);
+        if (!v || !*v)
+            continue;
+        xa_buf_printf(&u, "%c%s=", sep, params[i]);
+        put_escaped(&u, v);
+        sep = '&';
+    }
+    if (xa_buf_putc(&u, '\0')) {
+        xa_buf_release(&u);
+        return NULL;
+    }
+    return u.data; /* the buffer is handed over */
+}
+
 const char *xa_cli_db_path(struct xa_cli *cli)
 {
     if (cli->db_path)
@@ -107,6 +167,8 @@ const char *xa_cli_db_path(struct xa_cli *cli)
     const char *p = cli->db_opt;
     if (!p || !*p)
         p = getenv("EXOAUDIT_DB");
+    if ((!p || !*p) && (cli->db_path = clickhouse_location(cli->cfg)))
+        return cli->db_path;
     if (!p || !*p)
         p = xa_config_get(cli->cfg, "archive.path");
     if (p && *p)
