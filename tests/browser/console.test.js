@@ -2,21 +2,38 @@
 // timeline, comment and acknowledge an alert, list rules, see component status, export
 // evidence, evaluate posture, run and download a report. Prints
 // "N passed, M failed" and exits non-zero on a failure. Screenshots in $XA_ARTEFACTS.
+// Bounded: every action and wait times out (ACTION_MS), and the whole run ends after
+// $XA_BROWSER_TIMEOUT seconds (default 240) with a failure instead of hanging.
 'use strict';
 const { chromium } = require('playwright-core');
 const path = require('path');
 const fs = require('fs');
 const url = process.env.XA_URL, out = process.env.XA_ARTEFACTS;
+const ACTION_MS = 30000;
+const TOTAL_S = Number(process.env.XA_BROWSER_TIMEOUT) > 0 ? Number(process.env.XA_BROWSER_TIMEOUT) : 240;
 let passed = 0, failed = 0;
 function check(name, ok) { if (ok) { passed++; console.log('ok - ' + name); } else { failed++; console.log('FAIL - ' + name); } }
+// the overall limit: report and exit (playwright kills the browser it launched on exit)
+setTimeout(() => {
+  failed++;
+  console.log('FAIL - the browser test did not finish within ' + TOTAL_S + ' s');
+  console.log(passed + ' passed, ' + failed + ' failed');
+  process.exit(1);
+}, TOTAL_S * 1000).unref();
+// a promise that gives up after ms (for calls that take no timeout option)
+const within = (p, ms, what) => Promise.race([p, new Promise((_, rej) => setTimeout(() => rej(new Error(what + ': no answer within ' + ms + ' ms')), ms).unref())]);
 (async () => {
-  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM, timeout: 60000, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
   const ctx = await browser.newContext({ acceptDownloads: true });
+  ctx.setDefaultTimeout(ACTION_MS);
+  ctx.setDefaultNavigationTimeout(ACTION_MS);
   const page = await ctx.newPage();
+  page.setDefaultTimeout(ACTION_MS);
+  page.setDefaultNavigationTimeout(ACTION_MS);
   const errors = [];
   page.on('console', (m) => { if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) errors.push(m.text()); });
   page.on('pageerror', (e) => errors.push(String(e)));
-  const shot = (n) => page.screenshot({ path: path.join(out, n + '.png'), fullPage: true });
+  const shot = (n) => page.screenshot({ path: path.join(out, n + '.png'), fullPage: true, timeout: ACTION_MS });
   try {
     await page.goto(url + '/');
     await page.waitForSelector('#login-user');
@@ -57,7 +74,7 @@ function check(name, ok) { if (ok) { passed++; console.log('ok - ' + name); } el
     check('alert commented', true);
     await page.locator(`#alerts tbody tr[data-id="${aid}"] button.ack`).click();
     await page.waitForSelector(`#alerts tbody tr[data-id="${aid}"].status-acknowledged`);
-    const st = await page.evaluate(async (id) => (await (await fetch('/api/v1/alerts?id=' + id)).json()).alerts[0].status, aid);
+    const st = await within(page.evaluate(async (id) => (await (await fetch('/api/v1/alerts?id=' + id)).json()).alerts[0].status, aid), ACTION_MS, 'alert status fetch');
     check('alert acknowledged (' + st + ')', st === 'acknowledged');
     await shot('05-alerts');
     await page.goto(url + '/#/alerts?status=acknowledged');
@@ -79,7 +96,7 @@ function check(name, ok) { if (ok) { passed++; console.log('ok - ' + name); } el
     check('evidence exported', await page.isVisible('#export-download'));
     const [tar] = await Promise.all([page.waitForEvent('download'), page.click('#export-download')]);
     const tfile = path.join(out, 'export.tar');
-    await tar.saveAs(tfile);
+    await within(tar.saveAs(tfile), ACTION_MS, 'saving the export');
     check('export downloaded as tar', fs.statSync(tfile).size > 1024);
     await shot('05d-export');
     await page.keyboard.press('p');
@@ -101,14 +118,18 @@ function check(name, ok) { if (ok) { passed++; console.log('ok - ' + name); } el
     await shot('06-report');
     const [dl] = await Promise.all([page.waitForEvent('download'), page.click('#dl-csv')]);
     const file = path.join(out, 'report.csv');
-    await dl.saveAs(file);
+    await within(dl.saveAs(file), ACTION_MS, 'saving the report');
     check('report downloaded', fs.statSync(file).size > 0);
     check('no CSP or script errors', errors.length === 0 || (console.log(errors), false));
   } catch (e) {
     failed++; console.log('FAIL - ' + e.message);
     await shot('99-failure').catch(() => {});
   }
-  await browser.close();
+  await within(browser.close(), 20000, 'closing the browser').catch((e) => console.log('note - ' + e.message));
   console.log(passed + ' passed, ' + failed + ' failed');
   process.exit(failed ? 1 : 0);
-})();
+})().catch((e) => {
+  console.log('FAIL - ' + (e && e.message ? e.message : e));
+  console.log(passed + ' passed, ' + (failed + 1) + ' failed');
+  process.exit(1);
+});

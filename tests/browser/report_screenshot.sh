@@ -19,7 +19,7 @@ for r in permissions non-owner-access; do
   png="$ART/report-$r.png"
   rm -f "$png"
   # no network: an unroutable proxy for everything, and every background service off
-  timeout 120 "$CHROMIUM" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+  timeout -k 10 120 "$CHROMIUM" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
     --disable-background-networking --disable-component-update --disable-sync \
     --proxy-server=127.0.0.1:9 --user-data-dir="$TMP/profile-$r" \
     --screenshot="$png" --window-size=1280,2000 "file://$TMP/$r.html" > "$TMP/chromium-$r.log" 2>&1 || true

@@ -16,7 +16,7 @@ for i in $(seq 1 20); do
   p=$!
   sleep "$(printf '0.%02d' $((RANDOM % 90 + 10)))"
   if kill -KILL "$p" 2>/dev/null; then kills=$((kills + 1)); fi
-  wait "$p" 2>/dev/null || true
+  wait_pid "$p" 30 "a collector after SIGKILL" || true
 done
 check "20 SIGKILLs delivered" eq "$kills" 20
 wait_emu_age 26

@@ -16,7 +16,7 @@ write_cfg "$TMP/c.yaml" "$SECRET_AUTH"
 "$EXOAUDIT" --config "$TMP/c.yaml" collect >"$TMP/daemon.out" 2>"$TMP/daemon.err" &
 COL=$!; COL_PIDS+=("$COL")
 wait_emu_age 26
-kill -TERM "$COL"; rc=0; wait "$COL" || rc=$?
+rc=0; stop_pid "$COL" 60 "the collector daemon (SIGTERM)" || rc=$?
 check "daemon stops cleanly on SIGTERM" eq "$rc" 0
 # two complete passes now that everything is listable
 rc=0; "$EXOAUDIT" --config "$TMP/c.yaml" collect --once --summary json >"$TMP/once1.json" 2>"$TMP/once1.err" || rc=$?

@@ -11,14 +11,10 @@ if ! "$EXOAUDIT" --help 2>/dev/null | grep -q '^  emulate '; then
 fi
 command -v jq >/dev/null || { echo "skip: jq not installed"; exit 77; }
 printf '%s\n' "$SECRET" > "$TMP/secret"; chmod 600 "$TMP/secret"
+# background emulators and collectors (lib.bash's EXIT trap stops every background child,
+# bounded, whether listed here or not)
 EMU_PIDS=()
 COL_PIDS=()
-cleanup_collect() {
-  for p in "${COL_PIDS[@]}" "${EMU_PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$TMP"
-}
-trap cleanup_collect EXIT
 
 # start_emu NAME ARGS...: sets URL and EMU_PID; the manifest is $TMP/NAME.manifest
 start_emu() {
@@ -32,10 +28,18 @@ start_emu() {
   URL=$(cat "$TMP/$name.ready")
   EMU_T0=$(date +%s.%N)
 }
-stop_emu() { kill -TERM "$EMU_PID" 2>/dev/null || true; wait "$EMU_PID" 2>/dev/null || true; }
+stop_emu() { stop_pid "$EMU_PID" 30 "the emulator (SIGTERM)" || true; }
 # seconds since the emulator started
 emu_age() { echo "$(date +%s.%N) - $EMU_T0" | bc; }
-wait_emu_age() { while [ "$(echo "$(emu_age) < $1" | bc)" = 1 ]; do sleep 0.2; done; }
+# wait_emu_age SECONDS: until the emulator is SECONDS old (at most SECONDS + 30 from now)
+wait_emu_age() {
+  local i
+  for ((i = 0; i < ($1 + 30) * 5; i++)); do
+    [ "$(echo "$(emu_age) < $1" | bc)" = 1 ] || return 0
+    sleep 0.2
+  done
+  fail "the emulator did not reach the age of $1 s"
+}
 
 # write_cfg FILE AUTH-YAML-LINES [EXTRA-COLLECT-LINES]
 write_cfg() {

@@ -8,9 +8,7 @@ command -v jq >/dev/null || { echo "skip: jq not installed"; exit 77; }
 CLIENT=3b7e9a10-0000-4000-8000-0000000000bb
 TEN=8f2c1d3e-0000-4000-8000-0000000000aa
 printf 's3cret-value\n' > "$TMP/secret"
-PIDS=()
-cleanup_emu() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$TMP"; }
-trap cleanup_emu EXIT
+PIDS=()   # lib.bash's EXIT trap stops every background child, bounded
 
 # start_emu NAME ARGS... : runs the emulator in the background, sets URL and PID
 start_emu() {
@@ -155,8 +153,7 @@ s=$(status -H "$AUTH" -X POST "$F/subscriptions/stop?contentType=Audit.Exchange&
 check "stop: 200" eq "$s" 200
 s=$(status -H "$AUTH" "$F/subscriptions/list?$P")
 check "list after stop: disabled" eq "$(jq -r '.[0].status' "$TMP/body")" disabled
-kill -TERM "$PID"
-wait "$PID"; rc=$?
+rc=0; stop_pid "$PID" 30 "the emulator (SIGTERM)" || rc=$?
 check "SIGTERM: exit 0" eq "$rc" 0
 check "summary line on stderr" grep -q "^exoaudit emulate: requests [0-9]*, 429s 0, 5xx 0, blobs served $nblobs, records served $total, blobs expired [0-9]*" "$TMP/a.err"
 check "the token never reaches the logs" eval '! grep -qF "${TOK#EA}" "$TMP/a.err"'
@@ -170,7 +167,7 @@ check "--fault-429 1.0: HTTP 429" eq "$s" 429
 check "--fault-429 1.0: AF429 body" eq "$(code)" AF429
 check "--fault-429 1.0: PublisherId in the message" eval 'jq -r .error.message "$TMP/body" | grep -q "PublisherId=$TEN"'
 check "--fault-429 1.0: Retry-After" test -n "$(hdr Retry-After)"
-kill -TERM "$PID"; wait "$PID" || true
+stop_pid "$PID" 30 "the emulator (SIGTERM)" || true
 check "summary counts the 429" grep -q "requests 1, 429s 1," "$TMP/b.err"
 
 # ---- certificate client assertion (RS256 + x5t), signed with the openssl CLI
@@ -201,7 +198,7 @@ if command -v openssl >/dev/null; then
   s=$(status -X POST "$URL/$TEN/oauth2/token" -d grant_type=client_credentials -d client_id=$CLIENT \
       --data-urlencode resource=https://manage.office.com -d client_secret=s3cret-value)
   check "secret and certificate accepted side by side" eq "$s" 200
-  kill -TERM "$PID"; wait "$PID" || true
+  stop_pid "$PID" 30 "the emulator (SIGTERM)" || true
 fi
 
 # ---- refusals at start-up

@@ -18,13 +18,7 @@ mkdir -p "$RS"
 OUT="$RS/out.log"
 RS_PID=""
 FW_PID=""
-cleanup() {
-  [ -n "$FW_PID" ] && kill "$FW_PID" 2>/dev/null || true
-  [ -n "$RS_PID" ] && kill "$RS_PID" 2>/dev/null || true
-  wait 2>/dev/null || true
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
+# (lib.bash's EXIT trap stops rsyslogd and the forwarder, bounded, when the test ends early)
 
 write_rsyslog_conf() { # PORT
   cat > "$RS/rsyslog.conf" <<EOF
@@ -42,29 +36,40 @@ listening() { # PORT: is something accepting on 127.0.0.1:PORT?
   (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
 
-start_rsyslog() { # PORT -> 0 when it listens
+# start_rsyslog PORT -> 0 when it listens. Otherwise it is stopped again and 1 returned:
+# rsyslogd that cannot bind its port (taken by another socket that does not listen, e.g. a
+# client connection's port or one in TIME_WAIT) logs "Could not create tcp listener" and
+# runs on without listening; left behind, it kept this test (and ctest, whose output pipe
+# it held) waiting forever.
+start_rsyslog() {
+  local errs
   write_rsyslog_conf "$1"
   rm -f "$RS/pid"
-  "$RSYSLOGD" -n -f "$RS/rsyslog.conf" -i "$RS/pid" 2>>"$RS/rsyslogd.err" &
+  touch "$RS/rsyslogd.err"
+  errs=$(wc -c < "$RS/rsyslogd.err")
+  "$RSYSLOGD" -n -f "$RS/rsyslog.conf" -i "$RS/pid" >>"$RS/rsyslogd.out" 2>>"$RS/rsyslogd.err" &
   RS_PID=$!
-  for _ in $(seq 1 100); do
-    if ! kill -0 "$RS_PID" 2>/dev/null; then RS_PID=""; return 1; fi
+  for _ in $(seq 1 200); do
+    if ! kill -0 "$RS_PID" 2>/dev/null; then wait "$RS_PID" 2>/dev/null || true; RS_PID=""; return 1; fi
     [ -s "$RS/pid" ] && listening "$1" && return 0
+    tail -c +$((errs + 1)) "$RS/rsyslogd.err" | grep -q "Could not create tcp listener" && break
     sleep 0.05
   done
+  stop_rsyslog   # the port is taken, or not listening after 10 s
   return 1
 }
 
 stop_rsyslog() {
-  kill -TERM "$RS_PID"
-  wait "$RS_PID" 2>/dev/null || true
+  [ -n "$RS_PID" ] || return 0
+  stop_pid "$RS_PID" 30 "rsyslogd (SIGTERM)" || true
   RS_PID=""
 }
 
-# a free port: try random ports until rsyslog binds one
+# a free port: try random ports until rsyslog binds one; below the ephemeral range
+# (32768-60999), where the other tests' client connections and TIME_WAIT sockets are
 PORT=""
 for _ in $(seq 1 20); do
-  p=$((20000 + RANDOM % 40000))
+  p=$((20000 + RANDOM % 12000))
   listening "$p" && continue
   if start_rsyslog "$p"; then PORT=$p; break; fi
 done
@@ -114,7 +119,7 @@ wait_lag_zero() { # TIMEOUT_S
 }
 
 xa import "$TMP/part.00" >/dev/null 2>&1
-"$EXOAUDIT" forward --poll 0.2 2>"$TMP/forward.err" &  # the binary itself: $! must be its pid
+"$EXOAUDIT" forward --poll 0.2 >"$TMP/forward.out" 2>"$TMP/forward.err" &  # the binary itself: $! must be its pid
 FW_PID=$!
 check "phase 1: everything delivered while rsyslog runs" wait_lag_zero 60
 
@@ -137,9 +142,8 @@ check "phase 2: the spool drains after the restart" wait_lag_zero 60
 xa import "$TMP/part.02" >/dev/null 2>&1
 check "phase 3: new events and alerts follow" wait_lag_zero 60
 
-kill -TERM "$FW_PID"
 fw_rc=0
-wait "$FW_PID" || fw_rc=$?
+stop_pid "$FW_PID" 60 "the forwarder (SIGTERM)" || fw_rc=$?
 FW_PID=""
 check "the forwarder stops cleanly on SIGTERM" eq "$fw_rc" 0
 stop_rsyslog

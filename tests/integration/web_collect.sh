@@ -17,7 +17,7 @@ export EXOAUDIT_PASSWORD=viewerpassword1
 check "viewer added" xa -q --config "$TMP/c.yaml" user add vera --role viewer
 unset EXOAUDIT_PASSWORD
 
-"$EXOAUDIT" --config "$TMP/c.yaml" serve --port 0 --port-file "$TMP/port" 2>"$TMP/serve.log" &
+"$EXOAUDIT" --config "$TMP/c.yaml" serve --port 0 --port-file "$TMP/port" >"$TMP/serve.out" 2>"$TMP/serve.log" &
 SPID=$!; COL_PIDS+=("$SPID")
 for _ in $(seq 100); do [ -s "$TMP/port" ] && break; sleep 0.1; done
 U="http://127.0.0.1:$(cat "$TMP/port")"
@@ -52,7 +52,7 @@ check "same answer as 'exoaudit status --format json'" eq "$(strip <<<"$cs")" "$
 check "same keys as 'exoaudit status --format json'" eq "$(jq -c '.streams[0] | keys' <<<"$cs")" "$(jq -c '.streams[0] | keys' "$TMP/status.json")"
 check "tenant filter" eq "$(curl -s -b "$TMP/v.jar" "$U/api/v1/collector/status?tenant=$TEN" | jq '.streams | length')" 5
 
-kill -TERM "$SPID"; rc=0; wait "$SPID" || rc=$?
+rc=0; stop_pid "$SPID" 60 "exoaudit serve (SIGTERM)" || rc=$?
 check "serve stops cleanly on SIGTERM (collector joined)" eq "$rc" 0
 check "no secret or token in the serve log" eval '! grep -E -- "$SECRET|eyJ|Bearer " "$TMP/serve.log"'
 [ "$fails" -eq 0 ] || { echo "--- serve log"; tail -20 "$TMP/serve.log"; }

@@ -12,9 +12,8 @@ EXOAUDIT_PASSWORD=viewerpassword1 xa -q user add vera --role viewer
 EXOAUDIT_PASSWORD=auditorpassword1 xa -q user add otto --role auditor
 check "short password refused" bash -c '! EXOAUDIT_PASSWORD=short "$EXOAUDIT" -q user add bad --role viewer 2>/dev/null'
 check "non-loopback without TLS refused" bash -c '! "$EXOAUDIT" serve --listen 0.0.0.0 --port 0 2>/dev/null'
-"$EXOAUDIT" serve --port 0 --port-file "$TMP/port" 2>"$TMP/serve.log" &
+"$EXOAUDIT" serve --port 0 --port-file "$TMP/port" >"$TMP/serve.out" 2>"$TMP/serve.log" &
 SPID=$!
-trap 'kill $SPID 2>/dev/null || true; wait $SPID 2>/dev/null || true; rm -rf "$TMP"' EXIT
 for _ in $(seq 100); do [ -s "$TMP/port" ] && break; sleep 0.1; done
 U="http://127.0.0.1:$(cat "$TMP/port")"
 code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
@@ -40,7 +39,7 @@ h=$(curl -s -D - -o /dev/null "$U/")
 check "CSP" grep -q "Content-Security-Policy: default-src 'self'; script-src 'self'" <<<"$h"
 check "nosniff" grep -q "X-Content-Type-Options: nosniff" <<<"$h"
 check "no-referrer" grep -q "Referrer-Policy: no-referrer" <<<"$h"
-check "no inline script in index.html" bash -c "! curl -s '$U/' | grep -Eq '<script>|<script [^>]*>[^<]'"
+check "no inline script in index.html" bash -c "! curl -s --max-time 60 '$U/' | grep -Eq '<script>|<script [^>]*>[^<]'"
 
 # static files: no path traversal
 for p in "/../../etc/passwd" "/%2e%2e/%2e%2e/etc/passwd" "/..%2f..%2fetc%2fpasswd" "/app.js/../../etc/passwd" "//etc/passwd"; do
@@ -95,7 +94,7 @@ e=$(curl -s -b "$TMP/v.jar" "$U/api/v1/events?since=%3Cscript%3E")
 check "errors are JSON, never echo markup" bash -c "jq -e .error >/dev/null <<<'$e' && ! grep -q '<script>' <<<'$e'"
 head -c 300000 /dev/zero | tr '\0' a > "$TMP/big"
 check "large body refused 413" eq "$(code -H 'Content-Type: application/json' --data-binary @"$TMP/big" "$U/api/v1/login")" 413
-check "long query refused" bash -c "s=\$(curl -s -o /dev/null -w '%{http_code}' -b '$TMP/v.jar' '$U/api/v1/events?q=$(head -c 70000 /dev/zero | tr '\0' a)'); [ \$s = 414 ] || [ \$s = 400 ] || [ \$s = 431 ]"
+check "long query refused" bash -c "s=\$(curl -s --max-time 60 -o /dev/null -w '%{http_code}' -b '$TMP/v.jar' '$U/api/v1/events?q=$(head -c 70000 /dev/zero | tr '\0' a)'); [ \$s = 414 ] || [ \$s = 400 ] || [ \$s = 431 ]"
 
 # newly wired routes: alerts, rules, status, exports, posture
 aid=$(curl -s -b "$TMP/v.jar" "$U/api/v1/alerts?limit=1" | jq -r '.alerts[0].id')
@@ -157,7 +156,7 @@ check "session gone after logout" eq "$(code -b "$TMP/o.jar" "$U/api/v1/events")
 
 # self-audit events
 sleep 1
-kill $SPID; wait $SPID 2>/dev/null || true
+stop_pid "$SPID" 60 "exoaudit serve (SIGTERM)" || true
 n=$(xa search --category self_audit --limit 0 --format json 2>/dev/null | wc -l)
 check "self-audit events written ($n)" test "$n" -gt 20
 check "failed login audited" bash -c "'$EXOAUDIT' search --category self_audit --operation ConsoleLoginFailed --limit 1 --format json 2>/dev/null | grep -q paul"
