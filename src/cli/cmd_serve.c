@@ -733,8 +733,12 @@ int xa_cmd_serve(struct xa_cli *cli, int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
-    while (!stop_flag)
-        pause();
+    /* poll, not pause(): a signal handled between the test and pause(), or by another
+     * thread, would otherwise leave serve waiting forever */
+    while (!stop_flag) {
+        struct timespec ts = {0, 200000000L};
+        nanosleep(&ts, NULL);
+    }
     xa_log_info("serve: stopping");
     pthread_mutex_lock(&svc.mu);
     svc.stop = true;
