@@ -380,6 +380,42 @@ xa_rc xa_int_ck_format(const struct xa_int_ck *c, struct xa_buf *out)
     return rc;
 }
 
+bool xa_int_ck_line_parse(const char *line, uint32_t *stream, int64_t *id, int64_t *seq,
+                          char **msg, size_t *msg_len)
+{
+    static const char tag[] = "exoaudit-checkpoint ";
+    *msg = NULL;
+    *msg_len = 0;
+    *stream = 0;
+    if (strncmp(line, tag, sizeof(tag) - 1) != 0)
+        return false;
+    const char *p = line + sizeof(tag) - 1;
+    unsigned st = 0;
+    int off = 0;
+    if (sscanf(p, "stream=%u %n", &st, &off) == 1 && off > 0) {
+        *stream = st;
+        p += off;
+    }
+    off = 0;
+    if (sscanf(p, "id=%" SCNd64 " seq=%" SCNd64 " msg=%n", id, seq, &off) != 2 || off == 0)
+        return false;
+    const char *hx = p + off;
+    size_t hl = strcspn(hx, " \n");
+    if (!hx[hl] || hl % 2)
+        return true; /* a checkpoint line, but its message is unreadable */
+    char *m = malloc(hl / 2 + 1);
+    char *h = strndup(hx, hl);
+    if (m && h && xa_int_unhex(h, (unsigned char *)m, hl / 2)) {
+        m[hl / 2] = '\0';
+        *msg = m;
+        *msg_len = hl / 2;
+        m = NULL;
+    }
+    free(m);
+    free(h);
+    return true;
+}
+
 xa_rc xa_int_ck_parse(const char *msg, size_t len, struct xa_int_ck *c)
 {
     memset(c, 0, sizeof(*c));

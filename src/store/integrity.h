@@ -100,6 +100,13 @@ xa_rc xa_int_ck_format(const struct xa_int_ck *c, struct xa_buf *out);
 /* Parse a message; XA_ERR_PARSE when malformed. */
 xa_rc xa_int_ck_parse(const char *msg, size_t len, struct xa_int_ck *c);
 
+/* One line of the external checkpoint copy (integrity.checkpoint_file):
+ * "exoaudit-checkpoint [stream=S ]id=N seq=S msg=HEX sig=HEX|none". Returns false when the
+ * line is not one. *stream is 0 when the line has none (SQLite archives). *msg gets the
+ * decoded message (malloc'd, NUL-terminated; NULL when the hex is malformed). */
+bool xa_int_ck_line_parse(const char *line, uint32_t *stream, int64_t *id, int64_t *seq,
+                          char **msg, size_t *msg_len);
+
 /* ---- keys --------------------------------------------------------------------------- */
 
 struct xa_int_key; /* an Ed25519 key (private or public only) */

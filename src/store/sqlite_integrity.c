@@ -825,25 +825,18 @@ static void verify_external(struct vctx *v, const char *path, const struct ckrow
     size_t cap = 0;
     while (getline(&line, &cap, f) > 0) {
         int64_t id = 0, seq = 0;
-        int off = 0;
-        if (sscanf(line, "exoaudit-checkpoint id=%" SCNd64 " seq=%" SCNd64 " msg=%n", &id, &seq,
-                   &off) != 2 || off == 0)
+        uint32_t st = 0;
+        char *m = NULL;
+        size_t ml = 0;
+        if (!xa_int_ck_line_parse(line, &st, &id, &seq, &m, &ml) || st != 0) {
+            free(m);
             continue;
-        char *hx = line + off, *sp = strchr(hx, ' ');
-        if (!sp)
-            continue;
-        *sp = '\0';
-        size_t ml = strlen(hx) / 2;
+        }
         const struct ckrow *r = NULL;
         for (size_t i = 0; i < n; i++)
             if (cks[i].id == id)
                 r = &cks[i];
-        char *m = malloc(ml + 1);
-        bool same = false;
-        if (m && r && r->msg && xa_int_unhex(hx, (unsigned char *)m, ml)) {
-            m[ml] = '\0';
-            same = strcmp(m, r->msg) == 0;
-        }
+        bool same = m && r && r->msg && strcmp(m, r->msg) == 0;
         free(m);
         if (!r)
             report(v, XA_VP_CHECKPOINT, seq, seq, NULL, id,
