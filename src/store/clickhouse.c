@@ -1926,13 +1926,34 @@ static xa_rc search_run(struct chx *c, const struct xa_query *q, const char *ten
      * place and end the paging early. Exact repeats (a retried insert) are adjacent (same
      * time, same seq) and dropped here; when that leaves the page short although the answer
      * was full, ask again for more. */
-    for (size_t want = q->limit + 1;; want *= 2) {
+    /* Newest first without a narrow window: look at the newest 30 days first, then 4 times
+     * wider, ... and the whole archive last. When a window already holds a full page, that
+     * page is the answer (everything outside is older), and the partitions outside the
+     * window are never read: a search over years of records costs what a month costs. */
+    int64_t top = XA_TIME_NONE, win = (int64_t)30 * 86400 * 1000000;
+    if (!q->oldest_first) {
+        int64_t cat, cseq;
+        top = xa_time_now() + (int64_t)86400 * 1000000;
+        if (q->until != XA_TIME_NONE)
+            top = q->until;
+        if (q->cursor && *q->cursor && xa_sqlc_cursor_parse(q->cursor, &cat, &cseq) && cat + 1 < top)
+            top = cat + 1;
+    }
+    for (size_t want = q->limit + 1;;) {
+        int64_t lo = top == XA_TIME_NONE || win <= 0 || top - win < INT64_MIN / 2 ? XA_TIME_NONE
+                                                                                  : top - win;
+        if (lo != XA_TIME_NONE && q->since != XA_TIME_NONE && lo <= q->since)
+            lo = XA_TIME_NONE; /* the query's own window is narrower */
         ks.n = 0;
         xa_arena_reset(&ka);
         xa_buf_reset(s);
         if ((rc = xa_buf_printf(s, "SELECT tenant, rid, at, seq FROM %s", c->tbl_ev)) ||
             (rc = where_clause(q, tenants_sql, s, d)))
             goto out;
+        if (lo != XA_TIME_NONE && (rc = xa_buf_printf(s, " AND at >= %" PRId64, lo))) {
+            rc = xa_diag_set(d, rc, "out of memory");
+            goto out;
+        }
         if ((rc = xa_buf_printf(s, " ORDER BY at %s, seq %s LIMIT %zu FORMAT RowBinary", dir,
                                 dir, want))) {
             rc = xa_diag_set(d, rc, "out of memory");
@@ -1946,8 +1967,16 @@ static xa_rc search_run(struct chx *c, const struct xa_query *q, const char *ten
             if (!k || ks.k[i].seq != ks.k[k - 1].seq || ks.k[i].at != ks.k[k - 1].at)
                 ks.k[k++] = ks.k[i];
         ks.n = k;
-        if (raw < want || ks.n > q->limit || want > ((size_t)1 << 24))
-            break;
+        if (ks.n > q->limit || want > ((size_t)1 << 24))
+            break; /* a full page */
+        if (raw == want) {
+            want *= 2; /* repeats cost places: ask again for more */
+            continue;
+        }
+        if (lo == XA_TIME_NONE)
+            break; /* the whole range was searched */
+        /* 30, 120, 480 days, then everything (-1: no lower bound) */
+        win = win >= (int64_t)480 * 86400 * 1000000 ? -1 : win * 4;
     }
     size_t page = ks.n > q->limit ? q->limit : ks.n;
     if (page) {
