@@ -1,5 +1,6 @@
 /* auth.c - client-credentials tokens (see auth.h). */
 #include "collect/auth.h"
+#include "core/secret.h"
 
 #include "core/http.h"
 #include "core/buf.h"
@@ -14,74 +15,18 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static void wipe(char *s)
-{
-    if (!s)
-        return;
-    volatile char *p = s;
-    while (*p)
-        *p++ = 0;
-}
-
 void xa_auth_release(struct xa_auth *a)
 {
     free(a->tenant_id);
     free(a->client_id);
     free(a->login_base);
     free(a->resource);
-    wipe(a->secret);
+    xa_secret_wipe(a->secret);
     free(a->secret);
-    wipe(a->token);
+    xa_secret_wipe(a->token);
     free(a->token);
     xa_jwt_key_free(a->key);
     memset(a, 0, sizeof(*a));
-}
-
-xa_rc xa_auth_read_secret_file(const char *path, char **out, struct xa_diag *diag)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return xa_diag_set(diag, XA_ERR_CONFIG, "%s: cannot open: %s", path, strerror(errno));
-    struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        close(fd);
-        return xa_diag_set(diag, XA_ERR_CONFIG, "%s: not a regular file", path);
-    }
-    if (st.st_mode & 077) {
-        close(fd);
-        return xa_diag_set(diag, XA_ERR_CONFIG,
-                           "%s: readable by group or others (mode %03o): a secret file must be "
-                           "private; run 'chmod 600 %s'",
-                           path, (unsigned)(st.st_mode & 0777), path);
-    }
-    if (st.st_size > 1 << 20) {
-        close(fd);
-        return xa_diag_set(diag, XA_ERR_CONFIG, "%s: larger than 1 MiB", path);
-    }
-    char *buf = malloc((size_t)st.st_size + 1);
-    if (!buf) {
-        close(fd);
-        return xa_diag_set(diag, XA_ERR_NOMEM, "out of memory");
-    }
-    size_t n = 0;
-    while (n < (size_t)st.st_size) {
-        ssize_t r = read(fd, buf + n, (size_t)st.st_size - n);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            break;
-        n += (size_t)r;
-    }
-    close(fd);
-    buf[n] = '\0';
-    while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' '))
-        buf[--n] = '\0';
-    if (!n) {
-        free(buf);
-        return xa_diag_set(diag, XA_ERR_CONFIG, "%s: empty", path);
-    }
-    *out = buf;
-    return XA_OK;
 }
 
 xa_rc xa_auth_token_url(const struct xa_auth *a, char *out, size_t cap)
@@ -126,7 +71,7 @@ static xa_rc form_add(struct xa_buf *b, const char *k, const char *v)
     xa_rc rc = xa_http_escape(v, e, cap);
     if (!rc)
         rc = xa_buf_printf(b, "%s%s=%s", b->len ? "&" : "", k, e);
-    wipe(e);
+    xa_secret_wipe(e);
     free(e);
     return rc;
 }
@@ -229,16 +174,16 @@ xa_rc xa_auth_token(struct xa_auth *a, bool force, int64_t now_wall, const char 
     int64_t ein = 0;
     if ((rc = xa_auth_parse_token(body.data, body.len, &tok, &ein, diag)))
         goto out;
-    wipe(a->token);
+    xa_secret_wipe(a->token);
     free(a->token);
     a->token = tok;
     a->lifetime_us = ein * 1000000;
     a->expires_mono = now + a->lifetime_us;
     *token = a->token;
 out:
-    wipe(form.data);
-    wipe(assertion.data);
-    wipe(body.data);
+    xa_secret_wipe(form.data);
+    xa_secret_wipe(assertion.data);
+    xa_secret_wipe(body.data);
     xa_buf_release(&form);
     xa_buf_release(&body);
     xa_buf_release(&assertion);

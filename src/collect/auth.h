@@ -40,10 +40,6 @@ struct xa_auth {
 /* Release owned memory; wipes the secret and the token. */
 void xa_auth_release(struct xa_auth *a);
 
-/* Read a secret from a file: refused unless the file is a regular file not readable by
- * group or others (mode & 077 == 0). Trailing newline trimmed. *out is malloc'd. */
-xa_rc xa_auth_read_secret_file(const char *path, char **out, struct xa_diag *diag);
-
 /* Token URL of a (v1: {login}/{tenant}/oauth2/token, v2: .../oauth2/v2.0/token). */
 xa_rc xa_auth_token_url(const struct xa_auth *a, char *out, size_t cap);
 

@@ -2,6 +2,7 @@
 #include "collect/collector.h"
 
 #include "core/http.h"
+#include "core/secret.h"
 #include "collect/throttle.h"
 #include "core/arena.h"
 #include "core/buf.h"
@@ -1792,7 +1793,7 @@ static xa_rc load_tenant(const struct xa_config *c, int i, struct xa_collect_ten
         const char *f = xa_config_get(c, KEY("client_secret_file"));
         const char *env = xa_config_get(c, KEY("client_secret_env"));
         if (f) {
-            xa_rc rc = xa_auth_read_secret_file(f, &a->secret, diag);
+            xa_rc rc = xa_secret_file_read(f, &a->secret, diag);
             if (rc)
                 return rc;
         } else if (env) {

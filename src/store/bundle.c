@@ -320,30 +320,11 @@ out:
 /* ---- verify ----------------------------------------------------------------------- */
 
 struct bv {
-    xa_verify_cb cb;
-    void *ud;
+    struct xa_int_reporter rep; /* keep_going: every problem is reported */
     struct xa_bundle_summary *s;
 };
 
-static void prob(struct bv *v, enum xa_verify_kind k, int64_t seq, const char *rid,
-                 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-
-static void prob(struct bv *v, enum xa_verify_kind k, int64_t seq, const char *rid,
-                 const char *fmt, ...)
-{
-    char msg[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    if (k == XA_VP_WARNING)
-        v->s->warnings++;
-    else
-        v->s->problems++;
-    struct xa_verify_problem p = {k, seq, seq, rid, 0, msg};
-    if (v->cb)
-        v->cb(v->ud, &p);
-}
+#define prob(v, k, seq, rid, ...) xa_int_report(&(v)->rep, k, seq, seq, rid, 0, __VA_ARGS__)
 
 struct bblk {
     int64_t id, first, last;
@@ -370,7 +351,7 @@ xa_rc xa_bundle_verify(const char *dir, const char *trusted_pem, xa_verify_cb cb
 {
     memset(s, 0, sizeof(*s));
     strcpy(s->key_fpr, "none");
-    struct bv v = {cb, ud, s};
+    struct bv v = {{cb, ud, &s->problems, &s->warnings, true, XA_OK}, s};
     struct xa_buf man, sig, f, zraw, jl, canon;
     xa_buf_init(&man, 0);
     xa_buf_init(&sig, 0);

@@ -3,6 +3,7 @@
 
 #include "core/http.h"
 #include "core/log.h"
+#include "core/secret.h"
 #include "core/xtime.h"
 
 #include <stdio.h>
@@ -14,22 +15,12 @@
 #define ROW_MAX ((size_t)512 << 20) /* one row larger than this is refused (corruption guard) */
 #define SQL_URL_MAX 4096             /* longer SQL goes in the body (queries without data) */
 
-static void wipe_free(char *s)
-{
-    if (!s)
-        return;
-    volatile char *p = s;
-    while (*p)
-        *p++ = 0;
-    free(s);
-}
-
 void xa_ch_conn_close(struct xa_ch_conn *c)
 {
     for (size_t i = 0; i < c->n_urls; i++)
         free(c->urls[i]);
     free(c->user_hdr);
-    wipe_free(c->key_hdr);
+    xa_secret_free(c->key_hdr);
     free(c->ca_file);
     memset(c, 0, sizeof(*c));
 }

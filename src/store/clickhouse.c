@@ -26,6 +26,7 @@
 
 #include "core/config.h"
 #include "core/log.h"
+#include "core/secret.h"
 #include "core/str.h"
 #include "core/xtime.h"
 
@@ -59,6 +60,22 @@ static const char EV_READ[] = "tenant, rid, at, seq, rtype, flags, op, actor, mb
 static const char EV_TYPES[] = "SSqqiqSSSSSS";
 /* the same plus the duplicate counter, as select_events() reads it */
 static const char EV_TYPES_DUPS[] = "SSqqiqSSSSSSq";
+
+/* Room for element n of the array *arr (capacity *cap elements of elem bytes), doubling
+ * from first. False when memory is out (the array is unchanged). */
+static bool grow(void *arr, size_t n, size_t *cap, size_t elem, size_t first)
+{
+    if (n < *cap)
+        return true;
+    size_t nc = *cap ? *cap * 2 : first;
+    void *old, *p;
+    memcpy(&old, arr, sizeof(old));
+    if (!(p = realloc(old, nc * elem)))
+        return false;
+    memcpy(arr, &p, sizeof(p));
+    *cap = nc;
+    return true;
+}
 
 /* ---- identity set --------------------------------------------------------------------- */
 
@@ -291,32 +308,6 @@ struct loc {
     bool plain_ok;
 };
 
-static xa_rc read_secret(const char *path, char **out, struct xa_diag *d)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return xa_diag_set(d, XA_ERR_CONFIG, "clickhouse: password_file %s: %s", path, strerror(errno));
-    struct stat st;
-    if (fstat(fd, &st) == 0 && (st.st_mode & 077)) {
-        close(fd);
-        return xa_diag_set(d, XA_ERR_CONFIG,
-                           "clickhouse: password_file %s is readable by others (chmod 600)", path);
-    }
-    char buf[1024];
-    ssize_t n = read(fd, buf, sizeof(buf) - 1);
-    close(fd);
-    if (n < 0)
-        return xa_diag_set(d, XA_ERR_CONFIG, "clickhouse: password_file %s: %s", path, strerror(errno));
-    while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
-        n--;
-    buf[n] = '\0';
-    *out = strdup(buf);
-    volatile char *p = buf;
-    for (size_t i = 0; i < sizeof(buf); i++)
-        p[i] = 0;
-    return *out ? XA_OK : xa_diag_set(d, XA_ERR_NOMEM, "out of memory");
-}
-
 /* clickhouse[s]://[user@]host:port[,host:port...]/database[?key=value&...] */
 static xa_rc parse_location(struct chx *c, const char *loc, struct loc *o, struct xa_diag *d)
 {
@@ -432,7 +423,7 @@ static xa_rc parse_location(struct chx *c, const char *loc, struct loc *o, struc
     free(user);
     if (!rc && o->password_file) {
         char *pw = NULL;
-        if (!(rc = read_secret(o->password_file, &pw, d))) {
+        if (!(rc = xa_secret_file_read(o->password_file, &pw, d))) {
             size_t n = strlen(pw) + 32;
             if (strpbrk(pw, "\r\n"))
                 rc = xa_diag_set(d, XA_ERR_CONFIG, "clickhouse: password has a line break");
@@ -440,10 +431,7 @@ static xa_rc parse_location(struct chx *c, const char *loc, struct loc *o, struc
                 rc = xa_diag_set(d, XA_ERR_NOMEM, "out of memory");
             else
                 snprintf(c->conn.key_hdr, n, "X-ClickHouse-Key: %s", pw);
-            volatile char *v = pw;
-            while (*v)
-                *v++ = 0;
-            free(pw);
+            xa_secret_free(pw);
         }
     }
     return rc;
@@ -746,14 +734,8 @@ static xa_rc bucket_load(struct chx *c, const char *tenant, uint64_t tt, int64_t
     if ((rc = xa_ch_run(&c->conn, -1, c->sql.data, NULL, 0, c->settings, false, "S", load_cb, &l,
                         NULL, d)))
         return rc;
-    if (c->ids.n_loaded == c->ids.cap_loaded) {
-        size_t n = c->ids.cap_loaded ? c->ids.cap_loaded * 2 : 64;
-        void *p = realloc(c->ids.loaded, n * sizeof(*c->ids.loaded));
-        if (!p)
-            return xa_diag_set(d, XA_ERR_NOMEM, "out of memory");
-        c->ids.loaded = p;
-        c->ids.cap_loaded = n;
-    }
+    if (!grow(&c->ids.loaded, c->ids.n_loaded, &c->ids.cap_loaded, sizeof(*c->ids.loaded), 64))
+        return xa_diag_set(d, XA_ERR_NOMEM, "out of memory");
     c->ids.loaded[c->ids.n_loaded].tenant = tt;
     c->ids.loaded[c->ids.n_loaded].b = b;
     c->ids.n_loaded++;
@@ -1268,14 +1250,8 @@ static xa_rc ch_put(void *ctx, const struct xa_event *ev, enum xa_put_status *st
     }
     if (c->cur.n + (int64_t)c->n_ins >= SEQ_LOCAL_MASK)
         return xa_diag_set(d, XA_ERR_LIMIT, "clickhouse: writer stream exhausted");
-    if (c->n_ins == c->cap_pend) {
-        size_t n = c->cap_pend ? c->cap_pend * 2 : 1024;
-        void *np = realloc(c->pend, n * sizeof(*c->pend));
-        if (!np)
-            return xa_diag_set(d, XA_ERR_NOMEM, "out of memory");
-        c->pend = np;
-        c->cap_pend = n;
-    }
+    if (!grow(&c->pend, c->n_ins, &c->cap_pend, sizeof(*c->pend), 1024))
+        return xa_diag_set(d, XA_ERR_NOMEM, "out of memory");
     int64_t flags = xa_sqlc_flags_pack(ev);
     const char *body, *doc;
     size_t body_len, doc_len;
@@ -1849,14 +1825,8 @@ struct keys {
 static xa_rc keys_cb(void *ud, const struct xa_ch_val *v)
 {
     struct keys *l = ud;
-    if (l->n == l->cap) {
-        size_t n = l->cap ? l->cap * 2 : 64;
-        void *p = realloc(l->k, n * sizeof(*l->k));
-        if (!p)
-            return XA_ERR_NOMEM;
-        l->k = p;
-        l->cap = n;
-    }
+    if (!grow(&l->k, l->n, &l->cap, sizeof(*l->k), 64))
+        return XA_ERR_NOMEM;
     struct key *k = &l->k[l->n];
     k->tenant = xa_arena_strndup(l->a, v[0].s, v[0].n);
     k->rid = xa_arena_strndup(l->a, v[1].s, v[1].n);
@@ -2171,10 +2141,8 @@ struct ckrow {
 
 struct vctx {
     struct chx *c;
-    xa_verify_cb cb;
-    void *ud;
     struct xa_verify_summary *sum;
-    xa_rc cbrc;
+    struct xa_int_reporter rep;
     /* per stream */
     uint32_t stream;
     int64_t expect, last;
@@ -2186,25 +2154,7 @@ struct vctx {
     int64_t since;
 };
 
-static void report(struct vctx *v, enum xa_verify_kind k, int64_t from, int64_t to, const char *rid,
-                   int64_t ck, const char *fmt, ...) __attribute__((format(printf, 7, 8)));
-
-static void report(struct vctx *v, enum xa_verify_kind k, int64_t from, int64_t to, const char *rid,
-                   int64_t ck, const char *fmt, ...)
-{
-    char msg[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    if (k == XA_VP_WARNING)
-        v->sum->warnings++;
-    else
-        v->sum->problems++;
-    struct xa_verify_problem p = {k, from, to, rid, ck, msg};
-    if (!v->cbrc && v->cb)
-        v->cbrc = v->cb(v->ud, &p);
-}
+#define report(v, ...) xa_int_report(&(v)->rep, __VA_ARGS__)
 
 struct streamrow {
     uint32_t no;
@@ -2220,14 +2170,8 @@ struct streams_ud {
 static xa_rc streams_cb(void *ud, const struct xa_ch_val *v)
 {
     struct streams_ud *l = ud;
-    if (l->n == l->cap) {
-        size_t n = l->cap ? l->cap * 2 : 8;
-        void *p = realloc(l->s, n * sizeof(*l->s));
-        if (!p)
-            return XA_ERR_NOMEM;
-        l->s = p;
-        l->cap = n;
-    }
+    if (!grow(&l->s, l->n, &l->cap, sizeof(*l->s), 8))
+        return XA_ERR_NOMEM;
     struct streamrow *r = &l->s[l->n];
     r->no = (uint32_t)v[0].i;
     snprintf(r->uuid, sizeof(r->uuid), "%s", v[1].s);
@@ -2245,14 +2189,8 @@ struct cks_ud {
 static xa_rc cks_cb(void *ud, const struct xa_ch_val *v)
 {
     struct cks_ud *l = ud;
-    if (l->n == l->cap) {
-        size_t n = l->cap ? l->cap * 2 : 16;
-        void *p = realloc(l->r, n * sizeof(*l->r));
-        if (!p)
-            return XA_ERR_NOMEM;
-        l->r = p;
-        l->cap = n;
-    }
+    if (!grow(&l->r, l->n, &l->cap, sizeof(*l->r), 16))
+        return XA_ERR_NOMEM;
     struct ckrow *r = &l->r[l->n];
     memset(r, 0, sizeof(*r));
     r->id = v[0].i;
@@ -2361,14 +2299,14 @@ static xa_rc verify_row(void *ud, const struct xa_ch_val *r)
     if (again) { /* the chain goes on from whichever row continues it */
         if (chained)
             memcpy(v->chain, stored, 32);
-        return v->cbrc ? XA_ERR_EOF : XA_OK;
+        return v->rep.cbrc ? XA_ERR_EOF : XA_OK;
     }
     memcpy(v->prev, v->chain, 32);
     memcpy(v->chain, stored, 32);
     check_ck_at(v, seq, stored);
     v->expect = seq + 1;
     v->last = seq;
-    return v->cbrc ? XA_ERR_EOF : XA_OK;
+    return v->rep.cbrc ? XA_ERR_EOF : XA_OK;
 }
 
 /* Compare with the external checkpoint lines (integrity.checkpoint_file) of one stream, or
@@ -2426,7 +2364,9 @@ static xa_rc ch_verify(void *ctx, const struct xa_verify_opts *o, xa_verify_cb c
 {
     struct chx *c = ctx;
     memset(sum, 0, sizeof(*sum));
-    struct vctx v = {.c = c, .cb = cb, .ud = ud, .sum = sum,
+    struct vctx v = {.c = c, .sum = sum,
+                     .rep = {.cb = cb, .ud = ud, .problems = &sum->problems,
+                             .warnings = &sum->warnings},
                      .since = o ? o->since : XA_TIME_NONE};
     struct xa_int_key *trusted = NULL;
     xa_rc rc = XA_OK;
@@ -2440,7 +2380,7 @@ static xa_rc ch_verify(void *ctx, const struct xa_verify_opts *o, xa_verify_cb c
     xa_buf_printf(&c->sql, "SELECT stream, uuid, pubkey FROM %s ORDER BY stream, uuid LIMIT 1 BY stream"
                   " FORMAT RowBinary", c->tbl_streams);
     rc = xa_ch_run(&c->conn, -1, c->sql.data, NULL, 0, c->settings, false, "uSS", streams_cb, &sl, NULL, d);
-    for (size_t i = 0; !rc && i < sl.n && !v.cbrc; i++) {
+    for (size_t i = 0; !rc && i < sl.n && !v.rep.cbrc; i++) {
         struct streamrow *sr = &sl.s[i];
         v.stream = sr->no;
         v.expect = ((int64_t)sr->no << SEQ_SHIFT) + 1;
@@ -2513,7 +2453,7 @@ static xa_rc ch_verify(void *ctx, const struct xa_verify_opts *o, xa_verify_cb c
         v.cks = cl.r;
         v.nck = cl.n;
         v.ick = 0;
-        if (!rc && !v.cbrc) {
+        if (!rc && !v.rep.cbrc) {
             xa_buf_reset(&c->sql);
             /* exact repeats (a retried insert) collapse; any other row sharing a seq stays */
             xa_buf_printf(&c->sql, "SELECT %s, chain, obj, doc FROM %s WHERE stream = %u ORDER BY seq"
@@ -2524,7 +2464,7 @@ static xa_rc ch_verify(void *ctx, const struct xa_verify_opts *o, xa_verify_cb c
             rc = xa_ch_run(&c->conn, -1, c->sql.data, NULL, 0, c->settings, false, types, verify_row,
                            &v, NULL, d);
         }
-        if (!rc && !v.cbrc) {
+        if (!rc && !v.rep.cbrc) {
             int64_t last_ck = cl.n && cl.r[cl.n - 1].parsed ? cl.r[cl.n - 1].seq : 0;
             if (last_ck > v.last)
                 report(&v, XA_VP_TRUNCATED, v.last ? v.last + 1 : v.expect, last_ck, NULL, cl.r[cl.n - 1].id,
@@ -2542,10 +2482,10 @@ static xa_rc ch_verify(void *ctx, const struct xa_verify_opts *o, xa_verify_cb c
         free(cl.r);
         xa_int_key_free(own);
     }
-    if (!rc && !v.cbrc && o && o->checkpoint_file)
+    if (!rc && !v.rep.cbrc && o && o->checkpoint_file)
         verify_external(&v, o->checkpoint_file, &sl, 0, NULL, 0);
     /* rows that belong to no known stream were not written by exoaudit */
-    if (!rc && !v.cbrc) {
+    if (!rc && !v.rep.cbrc) {
         struct ints r;
         xa_buf_reset(&c->sql);
         xa_buf_printf(&c->sql, "SELECT toInt64(count()), toInt64(min(seq)), toInt64(max(seq)) FROM %s"
@@ -2559,7 +2499,7 @@ static xa_rc ch_verify(void *ctx, const struct xa_verify_opts *o, xa_verify_cb c
         free(sl.s[i].pubkey);
     free(sl.s);
     xa_int_key_free(trusted);
-    return rc ? rc : v.cbrc;
+    return rc ? rc : v.rep.cbrc;
 }
 
 static xa_rc ch_checkpoint(void *ctx, struct xa_diag *d)

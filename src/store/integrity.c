@@ -13,6 +13,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdarg.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -378,6 +379,27 @@ xa_rc xa_int_ck_format(const struct xa_int_ck *c, struct xa_buf *out)
                            c->purge_to, c->purge_count, pc);
     }
     return rc;
+}
+
+void xa_int_report(struct xa_int_reporter *r, enum xa_verify_kind k, int64_t from, int64_t to,
+                   const char *rid, int64_t ck, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    if (k == XA_VP_WARNING)
+        (*r->warnings)++;
+    else
+        (*r->problems)++;
+    struct xa_verify_problem p = {k, from, to, rid, ck, msg};
+    if (!r->cb)
+        return;
+    if (r->keep_going)
+        r->cb(r->ud, &p);
+    else if (!r->cbrc)
+        r->cbrc = r->cb(r->ud, &p);
 }
 
 bool xa_int_ck_line_parse(const char *line, uint32_t *stream, int64_t *id, int64_t *seq,

@@ -18,6 +18,7 @@
 #include "core/buf.h"
 #include "core/rc.h"
 #include "event/event.h"
+#include "store/store.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -106,6 +107,20 @@ xa_rc xa_int_ck_parse(const char *msg, size_t len, struct xa_int_ck *c);
  * decoded message (malloc'd, NUL-terminated; NULL when the hex is malformed). */
 bool xa_int_ck_line_parse(const char *line, uint32_t *stream, int64_t *id, int64_t *seq,
                           char **msg, size_t *msg_len);
+
+/* Where the problems a check finds go (verify on each backend, the bundle check): each is
+ * counted in *problems or *warnings, then handed to cb - until cb fails once (cbrc keeps
+ * its answer), or with keep_going always, ignoring cb's answer. */
+struct xa_int_reporter {
+    xa_verify_cb cb;
+    void *ud;
+    int64_t *problems, *warnings;
+    bool keep_going;
+    xa_rc cbrc;
+};
+void xa_int_report(struct xa_int_reporter *r, enum xa_verify_kind k, int64_t from, int64_t to,
+                   const char *rid, int64_t ck, const char *fmt, ...)
+    __attribute__((format(printf, 7, 8)));
 
 /* ---- keys --------------------------------------------------------------------------- */
 

@@ -641,36 +641,15 @@ struct alt {
 
 struct vctx {
     struct ctx *c;
-    xa_verify_cb cb;
-    void *ud;
     struct xa_verify_summary *sum;
-    xa_rc cbrc;
+    struct xa_int_reporter rep;
     struct alt *alts;
     size_t n_alts;
     /* pending run of missing seqs */
     int64_t miss_from, miss_to;
 };
 
-static void report(struct vctx *v, enum xa_verify_kind k, int64_t from, int64_t to,
-                   const char *rid, int64_t ck, const char *fmt, ...)
-    __attribute__((format(printf, 7, 8)));
-
-static void report(struct vctx *v, enum xa_verify_kind k, int64_t from, int64_t to,
-                   const char *rid, int64_t ck, const char *fmt, ...)
-{
-    char msg[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    if (k == XA_VP_WARNING)
-        v->sum->warnings++;
-    else
-        v->sum->problems++;
-    struct xa_verify_problem p = {k, from, to, rid, ck, msg};
-    if (!v->cbrc && v->cb)
-        v->cbrc = v->cb(v->ud, &p);
-}
+#define report(v, ...) xa_int_report(&(v)->rep, __VA_ARGS__)
 
 static void flush_missing(struct vctx *v, int64_t block_last, bool last_block)
 {
@@ -859,7 +838,9 @@ xa_rc xa_sqi_verify(void *ctx, const struct xa_verify_opts *o, xa_verify_cb cb, 
     struct ctx *c = ctx;
     memset(sum, 0, sizeof(*sum));
     strcpy(sum->key_fpr, "none");
-    struct vctx v = {.c = c, .cb = cb, .ud = ud, .sum = sum};
+    struct vctx v = {.c = c, .sum = sum,
+                     .rep = {.cb = cb, .ud = ud, .problems = &sum->problems,
+                             .warnings = &sum->warnings}};
     struct blk *b = NULL;
     struct ckrow *cks = NULL;
     size_t nb = 0, nck = 0;
@@ -1041,7 +1022,7 @@ xa_rc xa_sqi_verify(void *ctx, const struct xa_verify_opts *o, xa_verify_cb cb, 
     size_t hs_cap = BLOCK_MAX;
     unsigned char chain[32] = {0};
     int64_t since = o ? o->since : XA_TIME_NONE;
-    for (size_t i = 0; i < nb && !v.cbrc; i++) {
+    for (size_t i = 0; i < nb && !v.rep.cbrc; i++) {
         const struct blk *k = &b[i];
         size_t n = (size_t)(k->last - k->first + 1);
         if (k->last < k->first)
@@ -1144,7 +1125,7 @@ xa_rc xa_sqi_verify(void *ctx, const struct xa_verify_opts *o, xa_verify_cb cb, 
     }
     if (o && o->checkpoint_file)
         verify_external(&v, o->checkpoint_file, cks, nck);
-    rc = v.cbrc;
+    rc = v.rep.cbrc;
 out:
     sqlite3_finalize(st);
     sqlite3_finalize(rs);

@@ -25,7 +25,7 @@ check "the rows are in ClickHouse" test "$(ch_q 1 "SELECT count() FROM cfgdb.eve
 printf 'Sup3r-Secret-pw\n' > "$TMP/pw"; chmod 644 "$TMP/pw"
 rc=0; "$EXOAUDIT" --db "clickhouse://default@$host/cfgdb?state=$TMP/s2.db&password_file=$TMP/pw" stats > "$TMP/pw.out" 2>&1 || rc=$?
 check "password file readable by others: configuration error (exit 2)" eq "$rc" 2
-check "... saying why" grep -q "readable by others" "$TMP/pw.out"
+check "... saying why" grep -q "readable by group or others" "$TMP/pw.out"
 chmod 600 "$TMP/pw"
 rc=0; "$EXOAUDIT" --db "clickhouse://default@$host/cfgdb?state=$TMP/s2.db&password_file=$TMP/pw" stats > "$TMP/pw2.out" 2>&1 || rc=$?
 check "a wrong password is an authentication failure, not a crash" test "$rc" -ne 0
