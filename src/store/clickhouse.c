@@ -1120,21 +1120,9 @@ static xa_rc write_checkpoint(struct chx *c, struct xa_diag *d)
         c->cur.ck_seq = ck.seq;
         xa_int_sha256(msg.data, msg.len, c->cur.ck_hash);
         c->ck_mono = xa_time_mono();
-        if (c->ck_file) {
-            char *hx = malloc(msg.len * 2 + 1), sh[129];
-            if (hx) {
-                xa_int_hex((const unsigned char *)msg.data, msg.len, hx);
-                if (c->key)
-                    xa_int_hex(sig, 64, sh);
-                else
-                    strcpy(sh, "none");
-                xa_buf_printf(&c->ck_ext,
-                              "exoaudit-checkpoint stream=%u id=%" PRId64 " seq=%" PRId64
-                              " msg=%s sig=%s\n",
-                              c->stream, ck.id, ck.seq, hx, sh);
-                free(hx);
-            }
-        }
+        if (c->ck_file)
+            xa_int_ck_line_format(&c->ck_ext, c->stream, ck.id, ck.seq, msg.data, msg.len,
+                                  c->key ? sig : NULL);
     }
     xa_buf_release(&msg);
     xa_buf_release(&row);
@@ -1206,13 +1194,8 @@ static xa_rc ch_commit(void *ctx, struct xa_diag *d)
     }
     c->in_txn = false;
     c->com = c->cur;
-    if (c->ck_ext.len && c->ck_file) {
-        int fd = open(c->ck_file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-        if (fd < 0 || write(fd, c->ck_ext.data, c->ck_ext.len) != (ssize_t)c->ck_ext.len)
-            xa_log(XA_LOG_WARN, "integrity: cannot append to checkpoint file %s", c->ck_file);
-        if (fd >= 0)
-            close(fd);
-    }
+    if (c->ck_ext.len && c->ck_file)
+        xa_int_ck_file_append(c->ck_file, c->ck_ext.data, c->ck_ext.len);
     xa_buf_reset(&c->ck_ext);
     return XA_OK;
 }

@@ -2,6 +2,8 @@
  * The only file of the store that includes OpenSSL (see integrity.h). */
 #include "store/integrity.h"
 
+#include "core/log.h"
+
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
@@ -400,6 +402,36 @@ void xa_int_report(struct xa_int_reporter *r, enum xa_verify_kind k, int64_t fro
         r->cb(r->ud, &p);
     else if (!r->cbrc)
         r->cbrc = r->cb(r->ud, &p);
+}
+
+xa_rc xa_int_ck_line_format(struct xa_buf *out, uint32_t stream, int64_t id, int64_t seq,
+                            const char *msg, size_t len, const unsigned char *sig)
+{
+    char *hx = malloc(len * 2 + 1), sh[129];
+    if (!hx)
+        return XA_ERR_NOMEM;
+    xa_int_hex((const unsigned char *)msg, len, hx);
+    if (sig)
+        xa_int_hex(sig, 64, sh);
+    else
+        strcpy(sh, "none");
+    char st[32] = "";
+    if (stream)
+        snprintf(st, sizeof(st), "stream=%" PRIu32 " ", stream);
+    xa_rc rc = xa_buf_printf(out, "exoaudit-checkpoint %sid=%" PRId64 " seq=%" PRId64
+                                  " msg=%s sig=%s\n",
+                             st, id, seq, hx, sh);
+    free(hx);
+    return rc;
+}
+
+void xa_int_ck_file_append(const char *path, const char *text, size_t len)
+{
+    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0 || write(fd, text, len) != (ssize_t)len)
+        xa_log(XA_LOG_WARN, "integrity: cannot append to checkpoint file %s", path);
+    if (fd >= 0)
+        close(fd);
 }
 
 bool xa_int_ck_line_parse(const char *line, uint32_t *stream, int64_t *id, int64_t *seq,

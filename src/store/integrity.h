@@ -101,6 +101,14 @@ xa_rc xa_int_ck_format(const struct xa_int_ck *c, struct xa_buf *out);
 /* Parse a message; XA_ERR_PARSE when malformed. */
 xa_rc xa_int_ck_parse(const char *msg, size_t len, struct xa_int_ck *c);
 
+/* Append the external-copy line of a checkpoint (the format xa_int_ck_line_parse reads):
+ * stream 0 writes no "stream=" (SQLite archives); sig NULL writes "sig=none". */
+xa_rc xa_int_ck_line_format(struct xa_buf *out, uint32_t stream, int64_t id, int64_t seq,
+                            const char *msg, size_t len, const unsigned char *sig);
+/* Append text to the external checkpoint file (created 0644); a failure is logged as a
+ * warning, never fatal (the checkpoint itself is in the archive). */
+void xa_int_ck_file_append(const char *path, const char *text, size_t len);
+
 /* One line of the external checkpoint copy (integrity.checkpoint_file):
  * "exoaudit-checkpoint [stream=S ]id=N seq=S msg=HEX sig=HEX|none". Returns false when the
  * line is not one. *stream is 0 when the line has none (SQLite archives). *msg gets the

@@ -483,19 +483,8 @@ static xa_rc write_ck(struct ctx *c, const struct xa_int_ck *purge, struct xa_di
     s->cur.ck_at = xa_time_mono();
     xa_int_sha256(msg.data, msg.len, s->cur.ck_hash);
     /* external copy: "exoaudit-checkpoint id=N seq=S msg=HEX sig=HEX" */
-    if (s->ck_file || s->ck_syslog) {
-        char *hx = malloc(msg.len * 2 + 1), sh[129];
-        if (hx) {
-            xa_int_hex((const unsigned char *)msg.data, msg.len, hx);
-            if (s->key)
-                xa_int_hex(sig, 64, sh);
-            else
-                strcpy(sh, "none");
-            xa_buf_printf(&s->ext, "exoaudit-checkpoint id=%" PRId64 " seq=%" PRId64
-                          " msg=%s sig=%s\n", ck.id, ck.seq, hx, sh);
-            free(hx);
-        }
-    }
+    if (s->ck_file || s->ck_syslog)
+        xa_int_ck_line_format(&s->ext, 0, ck.id, ck.seq, msg.data, msg.len, s->key ? sig : NULL);
 out:
     sqlite3_finalize(st);
     xa_buf_release(&msg);
@@ -525,13 +514,8 @@ void xa_sqi_after_commit(struct ctx *c)
     s->com = s->cur;
     if (!s->ext.len)
         return;
-    if (s->ck_file) {
-        int fd = open(s->ck_file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-        if (fd < 0 || write(fd, s->ext.data, s->ext.len) != (ssize_t)s->ext.len)
-            xa_log(XA_LOG_WARN, "integrity: cannot append to checkpoint file %s", s->ck_file);
-        if (fd >= 0)
-            close(fd);
-    }
+    if (s->ck_file)
+        xa_int_ck_file_append(s->ck_file, s->ext.data, s->ext.len);
     if (s->ck_syslog) {
         openlog("exoaudit", LOG_PID, LOG_AUTHPRIV);
         char *line = s->ext.data, *nl;
